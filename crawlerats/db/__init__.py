@@ -1,0 +1,1 @@
+"""MongoDB access: URI resolution, the embedded default server, indexes, and per-crawl connections."""

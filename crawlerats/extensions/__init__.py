@@ -1,0 +1,1 @@
+"""Scrapy extensions: stats file, crawl records, monitors."""

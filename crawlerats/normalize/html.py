@@ -1,0 +1,59 @@
+"""HTML handling: sanitise descriptions with nh3 (an allow-list, Rust ammonia) and derive plain text."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+import nh3
+
+#: Longest description we keep (characters of sanitised HTML). Longer ones are cut and counted.
+MAX_DESCRIPTION_CHARS = 200_000
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}
+_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+_BLOCK_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/tr|/ul|/ol|hr)[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+_BLANKS = re.compile(r"\n\s*\n+")
+_SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
+def unescape_html(value: str | None) -> str | None:
+    """Undo one level of entity escaping (Greenhouse sends `&lt;p&gt;`)."""
+    return htmllib.unescape(value) if value else value
+
+
+def sanitize_html(value: str | None, max_chars: int = MAX_DESCRIPTION_CHARS) -> str | None:
+    """Allow-list sanitise: only formatting tags, only http(s)/mailto links, rel=noopener on links."""
+    if not value or not isinstance(value, str):
+        return None
+    cleaned = nh3.clean(
+        value[: max_chars * 2],
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+    if len(cleaned) > max_chars:
+        cleaned = nh3.clean(cleaned[:max_chars], tags=_TAGS, attributes=_ATTRIBUTES,
+                            url_schemes={"http", "https", "mailto"},
+                            link_rel="noopener noreferrer nofollow")
+    return cleaned or None
+
+
+def html_to_text(value: str | None) -> str | None:
+    """Plain text of an HTML fragment: block elements become line breaks, entities decoded."""
+    if not value:
+        return None
+    text = _BLOCK_BREAK.sub("\n", value)
+    text = _TAG.sub(" ", text)
+    text = htmllib.unescape(text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = _BLANKS.sub("\n\n", text).strip()
+    return text or None

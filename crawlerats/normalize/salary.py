@@ -1,0 +1,139 @@
+"""Pay: structured ATS ranges and free-text pay lines to `{min, max, currency, interval, raw}`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from price_parser import Price
+
+#: Amounts outside this range are treated as garbage, not pay.
+MAX_AMOUNT = 50_000_000.0
+
+_INTERVALS: tuple[tuple[str, str], ...] = (
+    (r"hour|hr\b|/h\b|hourly|stunde", "hour"),
+    (r"\bday|daily|diem|/d\b", "day"),
+    (r"week|wk\b|weekly", "week"),
+    (r"month|/mo\b|monthly|monat", "month"),
+    (r"year|annual|annum|/yr\b|\byr\b|yearly|salary|\bpa\b|p\.a\.|jahr", "year"),
+)
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD",
+            "A$": "AUD", "CA$": "CAD", "AU$": "AUD", "kr": "SEK", "zł": "PLN", "R$": "BRL", "CHF": "CHF"}
+_AMOUNT = r"(?:[A-Z]{3}\s?|US\$|CA\$|AU\$|C\$|A\$|[$€£¥₹])?\s?\d[\d,.\s]*\d?\s?[kK]?(?:\s?(?:[A-Z]{3}|€|kr))?"
+_RANGE = re.compile(rf"({_AMOUNT})\s*(?:-|–|—|to|bis)\s*({_AMOUNT})")
+_SINGLE = re.compile(r"((?:[A-Z]{3}\s?|US\$|CA\$|AU\$|C\$|A\$|[$€£¥₹])\s?\d[\d,.]*\s?[kK]?)")
+_CODE = re.compile(r"\b([A-Z]{3})\b")
+
+
+def normalize_interval(raw: Any) -> str | None:
+    """"per-year-salary", "1 YEAR", "yearly", "HOURLY", "month" … to year|month|week|day|hour."""
+    if not raw or not isinstance(raw, str):
+        return None
+    key = raw.lower()
+    for pattern, value in _INTERVALS:
+        if re.search(pattern, key):
+            return value
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        multiplier = 1000.0 if text[-1:] in {"k", "K"} else 1.0
+        parsed = Price.fromstring(text.rstrip("kK"))
+        if parsed.amount is None:
+            return None
+        number = float(parsed.amount) * multiplier
+    else:
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return number
+
+
+def _currency(value: Any) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text in _SYMBOLS:
+        return _SYMBOLS[text]
+    upper = text.upper()
+    return upper if re.fullmatch(r"[A-Z]{3}", upper) else None
+
+
+def make_salary(
+    minimum: Any = None,
+    maximum: Any = None,
+    currency: Any = None,
+    interval: Any = None,
+    raw: Any = None,
+) -> dict[str, Any] | None:
+    """Build a contract salary from structured parts; None when there is no usable amount.
+
+    Negative, zero-only or absurd amounts give None; a reversed range is swapped.
+    """
+    low, high = _number(minimum), _number(maximum)
+    if low is None and high is None:
+        return None
+    for amount in (low, high):
+        if amount is not None and (amount < 0 or amount > MAX_AMOUNT):
+            return None
+    if not (low or high):
+        return None
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    norm_interval = interval if interval in {"year", "month", "week", "day", "hour"} else normalize_interval(interval)
+    if norm_interval is None:
+        reference = high or low or 0
+        norm_interval = "hour" if reference < 300 else "year" if reference >= 10_000 else None
+    return {
+        "min": low,
+        "max": high,
+        "currency": _currency(currency),
+        "interval": norm_interval,
+        "raw": raw if isinstance(raw, str) and raw.strip() else _describe(low, high, currency, norm_interval),
+    }
+
+
+def _describe(low: float | None, high: float | None, currency: Any, interval: str | None) -> str:
+    amounts = " - ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
+    parts = [p for p in (str(currency) if currency else None, amounts, f"per {interval}" if interval else None) if p]
+    return " ".join(parts)
+
+
+def parse_salary_text(text: Any) -> dict[str, Any] | None:
+    """Find a pay range ("$120,000 - $150,000 per year", "€45k–55k", "USD 40/hour") in free text."""
+    if not text or not isinstance(text, str):
+        return None
+    snippet = re.sub(r"\s+", " ", text)
+    match = _RANGE.search(snippet)
+    if match:
+        first, second = match.group(1), match.group(2)
+        if not re.search(r"[$€£¥₹]|[A-Z]{3}|[kK]\b", first + second):
+            return None  # two bare numbers ("2 - 5 years") are not pay
+        low, high = _number(first), _number(second)
+        if second.strip()[-1:] in {"k", "K"} and low is not None and low < 1000:
+            low *= 1000
+        start, end = match.span()
+    else:
+        single = _SINGLE.search(snippet)
+        if not single:
+            return None
+        low = high = _number(single.group(1))
+        start, end = single.span()
+        if low is not None and low < 1000 and not re.search(r"hour|hr|/h", snippet[end : end + 20], re.I):
+            return None
+    window = snippet[max(0, start - 40) : end + 40]
+    currency = None
+    price = Price.fromstring(snippet[start:end])
+    if price.currency:
+        currency = _currency(price.currency)
+    if currency is None:
+        code = _CODE.search(window)
+        currency = code.group(1) if code and code.group(1) not in {"THE", "AND", "FOR"} else None
+    interval = normalize_interval(snippet[end : end + 40]) or normalize_interval(window)
+    return make_salary(low, high, currency, interval, raw=snippet[start:end].strip())

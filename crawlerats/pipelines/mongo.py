@@ -1,0 +1,134 @@
+"""Stage 4: bulk, unordered upserts of job documents into `jobs`, off the reactor thread.
+
+Identity is `(ats, company, job_id)` (unique index). `first_seen` only moves earlier (`$min`), `last_seen`
+only later (`$max`), so re-runs are idempotent and replays of older data do not regress them.
+A write that still fails after retries with backoff stops the crawl with finish reason `database_error`;
+nothing is closed by such a crawl (see docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from itemadapter import ItemAdapter
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, PyMongoError
+from scrapy.crawler import Crawler
+
+from crawlerats.clock import now as clock_now
+from crawlerats.db.crawl import crawl_connection
+from crawlerats.pipelines.batching import Batcher
+
+logger = logging.getLogger(__name__)
+
+#: Never written with $set: maintained with $min/$max or $setOnInsert.
+_MANAGED = frozenset({"first_seen", "last_seen"})
+WRITE_ATTEMPTS = 5
+WRITE_BACKOFF = 1.0
+
+
+class DatabaseWriteError(RuntimeError):
+    """A batch could not be written after every retry."""
+
+
+def job_key(item: Any) -> dict[str, str]:
+    adapter = ItemAdapter(item)
+    return {"ats": adapter["ats"], "company": adapter["company"], "job_id": adapter["job_id"]}
+
+
+def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne:
+    """The upsert for one item: every crawled/stage field set, first/last seen maintained."""
+    adapter = ItemAdapter(item)
+    fields = {k: v for k, v in adapter.items() if k not in _MANAGED}
+    fields.setdefault("status", "open")
+    if crawl_id:
+        fields["crawl_id"] = crawl_id
+    return UpdateOne(
+        job_key(item),
+        {"$set": fields, "$min": {"first_seen": seen_at}, "$max": {"last_seen": seen_at}},
+        upsert=True,
+    )
+
+
+class MongoWriterPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.batcher: Batcher[Any] = Batcher(
+            self._write, size=settings.getint("CRAWLERATS_BATCH_SIZE", 500),
+            delay=settings.getfloat("CRAWLERATS_BATCH_DELAY", 0.1),
+        )
+        self.attempts = settings.getint("CRAWLERATS_WRITE_ATTEMPTS", WRITE_ATTEMPTS)
+        self.backoff = settings.getfloat("CRAWLERATS_WRITE_BACKOFF", WRITE_BACKOFF)
+        self.failed = False
+        self.collection: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MongoWriterPipeline:
+        return cls(crawler)
+
+    async def open_spider(self) -> None:
+        conn = await crawl_connection(self.crawler)
+        self.collection = conn.db["jobs"]
+
+    async def process_item(self, item: Any) -> Any:
+        if self.failed:
+            self.crawler.stats.inc_value("crawlerats/dropped/database_error")
+            return item
+        await self.batcher.submit(item)
+        return item
+
+    async def close_spider(self) -> None:
+        await self.batcher.drain()
+
+    def _write(self, items: list[Any]) -> None:
+        seen_at = clock_now(self.crawler.settings)
+        crawl_id = getattr(self.crawler.spider, "crawl_id", None)
+        operations = [upsert_operation(item, seen_at, crawl_id) for item in items]
+        for attempt in range(1, self.attempts + 1):
+            try:
+                result = self.collection.bulk_write(operations, ordered=False)
+                break
+            except BulkWriteError as exc:
+                # Duplicate-key races between concurrent crawls: the other writer inserted first; retry
+                # turns our upsert into an update. Other write errors are real and reported.
+                errors = exc.details.get("writeErrors", [])
+                if errors and all(e.get("code") == 11000 for e in errors) and attempt < self.attempts:
+                    operations = [operations[e["index"]] for e in errors]
+                    continue
+                self._give_up(items, exc)
+            except PyMongoError as exc:
+                if attempt == self.attempts:
+                    self._give_up(items, exc)
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.warning("MongoDB write failed (%s); retry %d/%d in %.1f s", exc, attempt,
+                               self.attempts - 1, delay)
+                self.crawler.stats.inc_value("crawlerats/db/retries")
+                time.sleep(delay)
+        stats = self.crawler.stats
+        stats.inc_value("crawlerats/items/stored", len(items))
+        stats.inc_value("crawlerats/db/upserted", result.upserted_count)
+        stats.inc_value("crawlerats/db/modified", result.modified_count)
+        for item in items:
+            adapter = ItemAdapter(item)
+            stored = getattr(item, "_stored", None) or {}
+            adapter["first_seen"] = stored.get("first_seen") or seen_at
+            adapter["last_seen"] = seen_at
+            adapter.setdefault("status", "open")
+
+    def _give_up(self, items: list[Any], exc: Exception) -> None:
+        self.failed = True
+        self.crawler.stats.inc_value("crawlerats/dropped/database_error", len(items))
+        self.crawler.stats.set_value("crawlerats/database_error", f"{exc.__class__.__name__}: {str(exc)[:300]}")
+        logger.error("MongoDB write failed after %d attempts, stopping the crawl: %s", self.attempts, exc)
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self._close_engine)
+        raise DatabaseWriteError(str(exc)) from exc
+
+    def _close_engine(self) -> None:
+        if self.crawler.engine is not None:
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="database_error"))

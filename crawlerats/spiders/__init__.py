@@ -1,0 +1,1 @@
+"""ATS spiders: one module per ATS, each a thin mapping on top of `base.AtsSpider`."""

@@ -1,0 +1,381 @@
+"""The base ATS spider: everything every ATS spider shares, so each ATS spider holds only its mapping.
+
+Shared here: board arguments (`companies`, `companies_file`, `shard`) and the board registry fallback,
+request building with per-board bookkeeping, JSON/XML payload checks, per-posting error isolation,
+board completeness (ok / failed / truncated / incomplete) and item normalisation.
+
+An ATS spider sets `name`, implements `board_requests(board)` and its callbacks, and builds items with
+`self.make_item(board, job_id=..., title=..., ...)`. It calls `self.board_finished(board)` once the last
+page of a board has been read, and `self.board_truncated(board, why)` when the ATS cut results short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from scrapy.http import Response
+from scrapy_spider_metadata import Args
+from twisted.python.failure import Failure
+
+from crawlerats import normalize as n
+from crawlerats.board import Board, parse_shard, select_shard
+from crawlerats.clock import now as clock_now
+from crawlerats.detect import UnknownBoardUrl, detect
+from crawlerats.items import JobItem
+
+logger = logging.getLogger(__name__)
+
+_LOCATION_KEYS = frozenset({"raw", "city", "region", "country"})
+_URLISH = re.compile(r"^(https?://|[\w-]+(\.[\w-]+)*\.(co|io|com|de|hr|net|org)(/|$))", re.I)
+
+
+class BoardArgs(BaseModel):
+    """Spider arguments shared by every ATS spider (strings from the command line or Scrapyd)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    companies: str | None = Field(default=None, description="Comma-separated board ids or public board URLs.")
+    companies_file: str | None = Field(default=None, description="File with one board id or URL per line.")
+    shard: str | None = Field(default=None, description="Crawl only shard I of N of the boards, as I/N.")
+
+    @field_validator("companies_file")
+    @classmethod
+    def _file_exists(cls, value: str | None) -> str | None:
+        if value and not Path(value).is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("shard")
+    @classmethod
+    def _shard_format(cls, value: str | None) -> str | None:
+        if value:
+            parse_shard(value)
+        return value
+
+
+@dataclass
+class BoardOutcome:
+    """What happened to one board in this crawl."""
+
+    board: Board
+    finished: bool = False
+    failed: str | None = None
+    truncated: str | None = None
+    items: int = 0
+    seen_ids: set[str] = field(default_factory=set)
+
+    def outcome(self, finish_reason: str | None) -> str:
+        if self.failed:
+            return "failed"
+        if self.truncated:
+            return "truncated"
+        if self.finished and finish_reason in (None, "finished"):
+            return "ok"
+        return "incomplete"
+
+    @property
+    def reason(self) -> str | None:
+        return self.failed or self.truncated
+
+
+class AtsSpider(Args[BoardArgs], scrapy.Spider):
+    """Base class of every ATS spider. Subclasses set `name` and implement `board_requests`."""
+
+    name = ""  # abstract: not listed by `scrapy list`
+    #: Payload kind a spider reads; decides the content check in `parse_payload`.
+    payload: str = "json"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.crawl_id: str = kwargs.get("_job") or f"{self.name}-{uuid.uuid4().hex[:12]}"
+        self.boards_given: list[Board] = self._boards_from_args()
+        self.outcomes: dict[tuple[str, str], BoardOutcome] = {}
+
+    # --- boards ---------------------------------------------------------------------------------
+    def _boards_from_args(self) -> list[Board]:
+        tokens: list[str] = []
+        if self.args.companies:
+            tokens += re.split(r"[,\s]+", self.args.companies)
+        if self.args.companies_file:
+            for line in Path(self.args.companies_file).read_text().splitlines():
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    tokens.append(line)
+        boards: dict[tuple[str, str], Board] = {}
+        for token in filter(None, (t.strip() for t in tokens)):
+            board = self.board_from_token(token)
+            boards.setdefault(board.key, board)
+        return list(boards.values())
+
+    def board_from_token(self, token: str) -> Board:
+        """A board from an id or a public board URL; ValueError naming the argument otherwise."""
+        if _URLISH.match(token) and not self.looks_like_board_id(token):
+            try:
+                board = detect(token)
+            except UnknownBoardUrl as exc:
+                raise ValueError(f"Invalid argument companies: {exc}") from exc
+            if board.ats != self.name:
+                raise ValueError(f"Invalid argument companies: {token!r} is a {board.ats} board, not {self.name}")
+            return board
+        if not self.valid_board_id(token):
+            raise ValueError(f"Invalid argument companies: {token!r} is not a valid {self.name} board id")
+        return Board(self.name, token)
+
+    def looks_like_board_id(self, token: str) -> bool:
+        """Hook: True when a token that looks like a host is really this ATS's board id."""
+        return False
+
+    def valid_board_id(self, token: str) -> bool:
+        """Hook: whether `token` is a well-formed board id for this ATS."""
+        return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}", token))
+
+    async def registered_boards(self) -> list[Board]:
+        """Boards of this ATS in the `boards` registry (used when no `companies` are given)."""
+        from crawlerats.db.crawl import crawl_connection
+
+        conn = await crawl_connection(self.crawler)
+
+        def load() -> list[Board]:
+            rows = conn.db["boards"].find({"ats": self.name}, {"company": 1, "params": 1, "company_name": 1})
+            return [Board(self.name, r["company"], tuple(sorted((r.get("params") or {}).items())),
+                          r.get("company_name")) for r in rows]
+
+        return await asyncio.to_thread(load)
+
+    async def start(self) -> AsyncIterator[Any]:
+        boards = self.boards_given
+        source = "arguments"
+        if not boards:
+            boards = await self.registered_boards()
+            source = "registry"
+        if self.args.shard:
+            index, total = parse_shard(self.args.shard)
+            boards = select_shard(sorted(boards, key=lambda b: b.key), index, total)
+        self.logger.info("Crawling %d %s board(s) from %s%s", len(boards), self.name, source,
+                         f" (shard {self.args.shard})" if self.args.shard else "")
+        if not boards:
+            self.logger.warning("No boards to crawl: pass -a companies=... or register boards with "
+                                "`crawlerats boards add URL`")
+        self.crawler.stats.set_value("crawlerats/boards/total", len(boards))
+        for board in boards:
+            self.outcomes[board.key] = BoardOutcome(board)
+            for request in self.board_requests(board):
+                yield request
+
+    def board_requests(self, board: Board) -> Iterable[scrapy.Request]:
+        raise NotImplementedError
+
+    # --- requests -------------------------------------------------------------------------------
+    def request(
+        self,
+        board: Board,
+        url: str,
+        callback: Callable[..., Any],
+        *,
+        method: str = "GET",
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        cb_kwargs: dict[str, Any] | None = None,
+        detail: bool = False,
+        fallback: Callable[[], Any] | None = None,
+    ) -> scrapy.Request:
+        """A request for `board`. List requests (`detail=False`) failing fail the board; a failing detail
+        request stores `fallback()` (the posting from list data) and counts the failure."""
+        body = json.dumps(json_body) if json_body is not None else None
+        hdrs = {"Content-Type": "application/json", **(headers or {})} if body else headers
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, method=method, body=body, headers=hdrs,
+            cb_kwargs={"board": board, **(cb_kwargs or {})}, dont_filter=True,
+            meta={"board": board.key, "detail": detail, "fallback": fallback},
+        )
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        board: Board = request.cb_kwargs["board"]
+        reason = self._failure_reason(failure)
+        if request.meta.get("detail"):
+            self.crawler.stats.inc_value(f"crawlerats/detail_failed/{reason}")
+            self.logger.warning("Detail request failed for %s (%s): %s", board, reason, request.url)
+            fallback = request.meta.get("fallback")
+            if fallback is not None:
+                yield from self.emit(board, [None], lambda _b, _raw: fallback())
+            return
+        self.board_failed(board, f"{reason} at {request.url}")
+
+    @staticmethod
+    def _failure_reason(failure: Failure) -> str:
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            return f"http_{response.status}"
+        return re.sub(r"\W+", "_", type(failure.value).__name__).lower()
+
+    # --- payloads -------------------------------------------------------------------------------
+    def parse_json(self, response: Response, board: Board, expect: type = dict) -> Any:
+        """The JSON body, or None after failing the board with the reason (HTML error page, bad JSON...)."""
+        body = response.body.lstrip()
+        if not body:
+            self.board_failed(board, f"empty_body at {response.url}")
+            return None
+        if body[:1] == b"<":
+            self.board_failed(board, f"html_instead_of_json at {response.url}")
+            return None
+        try:
+            data = json.loads(body)
+        except ValueError:
+            try:
+                data = json.loads(response.text)
+            except ValueError:
+                self.board_failed(board, f"invalid_json at {response.url}")
+                return None
+        if not isinstance(data, expect):
+            self.board_failed(board, f"unexpected_payload ({type(data).__name__}) at {response.url}")
+            return None
+        return data
+
+    def emit(self, board: Board, postings: Iterable[Any], build: Callable[[Board, Any], Any]) -> Iterator[Any]:
+        """Build an item per raw posting; a posting that breaks the mapping is dropped and counted."""
+        outcome = self.outcomes.setdefault(board.key, BoardOutcome(board))
+        for raw in postings:
+            try:
+                result = build(board, raw)
+            except Exception as exc:  # noqa: BLE001 - one bad posting must not lose the board
+                self.crawler.stats.inc_value("crawlerats/dropped/parse_error")
+                self.logger.warning("Dropped a %s posting on %s: %s: %s", self.name, board, type(exc).__name__, exc)
+                raw_id = raw.get("id") if isinstance(raw, dict) else None
+                if raw_id is not None:
+                    outcome.seen_ids.add(str(raw_id))
+                continue
+            if result is None:
+                continue
+            if isinstance(result, scrapy.Request):
+                yield result
+                continue
+            job_id = result.get("job_id")
+            if job_id:
+                outcome.seen_ids.add(str(job_id))
+            outcome.items += 1
+            self.crawler.stats.inc_value("crawlerats/items/emitted")
+            yield result
+
+    def mark_seen(self, board: Board, job_id: Any) -> None:
+        """Record that `job_id` is on the board even though its item comes later (detail pages)."""
+        if job_id is not None:
+            self.outcomes.setdefault(board.key, BoardOutcome(board)).seen_ids.add(str(job_id))
+
+    # --- board completeness -----------------------------------------------------------------------
+    def board_finished(self, board: Board) -> None:
+        self.outcomes.setdefault(board.key, BoardOutcome(board)).finished = True
+
+    def board_failed(self, board: Board, reason: str) -> None:
+        outcome = self.outcomes.setdefault(board.key, BoardOutcome(board))
+        if outcome.failed is None:
+            outcome.failed = reason
+            self.crawler.stats.inc_value("crawlerats/boards/failed_events")
+            self.logger.error("Board %s failed: %s", board, reason)
+
+    def board_truncated(self, board: Board, reason: str) -> None:
+        outcome = self.outcomes.setdefault(board.key, BoardOutcome(board))
+        outcome.truncated = reason
+        self.logger.warning("Board %s truncated: %s", board, reason)
+
+    def closed(self, reason: str) -> None:
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes.values():
+            state = outcome.outcome(reason)
+            counts[state] = counts.get(state, 0) + 1
+        for state in ("ok", "failed", "truncated", "incomplete"):
+            self.crawler.stats.set_value(f"crawlerats/boards/{state}", counts.get(state, 0))
+
+    # --- items ------------------------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return clock_now(self.crawler.settings)
+
+    def make_item(
+        self,
+        board: Board,
+        *,
+        job_id: Any,
+        title: Any,
+        description_html: str | None = None,
+        description_text: str | None = None,
+        locations: Iterable[Any] | None = None,
+        location: str | None = None,
+        posted_at: Any = None,
+        posted_at_parsed: datetime | None = None,
+        updated_at: Any = None,
+        employment_type_raw: Any = None,
+        workplace_type: Any = None,
+        salary: dict[str, Any] | None = None,
+        salary_raw: Any = None,
+        url: str | None = None,
+        apply_url: str | None = None,
+        extras: dict[str, Any] | None = None,
+        **other: Any,
+    ) -> JobItem:
+        """A contract item: values normalised, HTML sanitised, dates in UTC, locations parsed."""
+        html = n.sanitize_html(description_html) if description_html else None
+        if description_html and html and len(description_html) > n.html.MAX_DESCRIPTION_CHARS:
+            self.crawler.stats.inc_value("crawlerats/repaired/description_capped")
+        text = n.html_to_text(html) if html else None
+        if description_text and not text:
+            text = "\n".join(line.strip() for line in str(description_text).splitlines()).strip() or None
+        locs = self._locations(locations)
+        posted = posted_at_parsed if posted_at_parsed is not None else n.parse_datetime(posted_at)
+        plausible = n.plausible_posted(posted, self.now)
+        if posted is not None and plausible is None:
+            self.crawler.stats.inc_value("crawlerats/repaired/posted_at_implausible")
+        emp_raw = n.clean_text(employment_type_raw)
+        loc_text = location or n.join_locations(locs)
+        item = JobItem(
+            ats=self.name,
+            company=board.company,
+            company_name=n.clean_text(other.pop("company_name", None)) or board.name or board.company,
+            job_id=str(job_id) if job_id is not None and str(job_id).strip() else None,
+            title=n.clean_text(title),
+            employment_type_raw=emp_raw,
+            employment_type=n.employment_type(emp_raw),
+            workplace_type=n.workplace_type(workplace_type) or n.workplace_from_text(loc_text, title),
+            locations=locs,
+            location=loc_text,
+            salary=salary,
+            salary_raw=n.safe_keys(salary_raw) if salary_raw not in (None, "", {}, []) else None,
+            description_html=html,
+            description_text=text,
+            url=url or None,
+            apply_url=apply_url or url or None,
+            posted_at=plausible,
+            posted_at_raw=None if posted_at is None else str(posted_at),
+            updated_at=n.parse_datetime(updated_at),
+            updated_at_raw=None if updated_at is None else str(updated_at),
+            extras=n.safe_keys({k: v for k, v in (extras or {}).items() if v not in (None, "", [], {})}),
+            requisition_id=n.clean_text(other.pop("requisition_id", None)),
+            department=n.clean_text(other.pop("department", None)),
+            team=n.clean_text(other.pop("team", None)),
+        )
+        if other:
+            raise TypeError(f"unknown item fields: {sorted(other)}")
+        return item
+
+    @staticmethod
+    def _locations(values: Iterable[Any] | None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = []
+        for value in values or ():
+            if isinstance(value, dict):
+                loc = value if set(value) == _LOCATION_KEYS else n.parse_location(**value)
+            else:
+                loc = n.parse_location(value) if isinstance(value, str) else None
+            if loc and loc not in result:
+                result.append(loc)
+        return result
