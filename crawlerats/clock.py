@@ -28,4 +28,5 @@ def now(settings: Any = None) -> datetime:
     fixed = fixed or os.environ.get("CRAWLERATS_NOW")
     if fixed:
         return parse_now(str(fixed))
-    return datetime.now(UTC).replace(microsecond=(datetime.now(UTC).microsecond // 1000) * 1000)
+    current = datetime.now(UTC)
+    return current.replace(microsecond=current.microsecond // 1000 * 1000)  # BSON keeps milliseconds

@@ -18,8 +18,9 @@ _TAGS = {
 _ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 _BLOCK_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/tr|/ul|/ol|hr)[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
-_BLANKS = re.compile(r"\n\s*\n+")
+_BLANKS = re.compile(r"\n{2,}")
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
+_LINE_EDGES = re.compile(r" ?\n ?")
 
 
 def unescape_html(value: str | None) -> str | None:
@@ -31,29 +32,37 @@ def sanitize_html(value: str | None, max_chars: int = MAX_DESCRIPTION_CHARS) -> 
     """Allow-list sanitise: only formatting tags, only http(s)/mailto links, rel=noopener on links."""
     if not value or not isinstance(value, str):
         return None
-    cleaned = nh3.clean(
-        value[: max_chars * 2],
+    cleaned = _clean(value[: max_chars * 2])
+    cut = max_chars
+    while len(cleaned) > max_chars and cut > 0:
+        # Cutting may leave open tags that the re-clean closes again: shrink until it fits.
+        cleaned = _clean(cleaned[:cut])
+        cut -= 64
+    return cleaned or None
+
+
+def _clean(value: str) -> str:
+    return nh3.clean(
+        value,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
-    if len(cleaned) > max_chars:
-        cleaned = nh3.clean(cleaned[:max_chars], tags=_TAGS, attributes=_ATTRIBUTES,
-                            url_schemes={"http", "https", "mailto"},
-                            link_rel="noopener noreferrer nofollow")
-    return cleaned or None
 
 
 def html_to_text(value: str | None) -> str | None:
-    """Plain text of an HTML fragment: block elements become line breaks, entities decoded."""
+    """Plain text of an HTML fragment: block elements become line breaks, entities decoded.
+
+    Whole-string regex passes only (no per-line loop): this runs once per posting on the hot path.
+    """
     if not value:
         return None
     text = _BLOCK_BREAK.sub("\n", value)
     text = _TAG.sub(" ", text)
     text = htmllib.unescape(text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
+    text = _SPACES.sub(" ", text)
+    text = _LINE_EDGES.sub("\n", text)
     text = _BLANKS.sub("\n\n", text).strip()
     return text or None

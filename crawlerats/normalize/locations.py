@@ -95,16 +95,18 @@ def parse_location(raw: Any = None, city: Any = None, region: Any = None, countr
     raw_text = clean_text(raw)
     city, region = clean_text(city), clean_text(region)
     country_value = clean_text(country)
+    if not raw_text:
+        raw_text = ", ".join(p for p in (city, region, country_value) if p) or None
+        if raw_text and (city or region):
+            raw = None  # built from structured parts: do not split it again
     code = country_code(country_value) if country_value else None
-    if raw_text and not (city or region):
+    if raw and raw_text and not (city or region):
         city, region, split_code = _split(raw_text)
         code = code or split_code
     elif region and not code:
         _, code = _region_country(region)
     if region and len(region) == 2 and code in ("US", "CA"):
         region = _region_country(region)[0] or region
-    if not raw_text:
-        raw_text = ", ".join(p for p in (city, region, country_value) if p) or None
     if not (raw_text or city or region or code):
         return None
     return {"raw": raw_text, "city": city, "region": region, "country": code}
@@ -112,6 +114,8 @@ def parse_location(raw: Any = None, city: Any = None, region: Any = None, countr
 
 def _split(text: str) -> tuple[str | None, str | None, str | None]:
     body = _SUFFIX.sub("", _PREFIX.sub("", text)).strip(" -–,")
+    if body.endswith(")") and "(" not in body:  # "Remote (Canada)": the prefix took the opening parenthesis
+        body = body[:-1].strip(" -–,")
     if not body or _WORKPLACE_ONLY.match(body):
         return None, None, None
     parts = [p.strip() for p in re.split(r",|\s[-–|/]\s", body) if p.strip()]

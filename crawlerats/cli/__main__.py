@@ -1,0 +1,7 @@
+"""`python -m crawlerats.cli`: same as the `crawlerats` console command."""
+
+import sys
+
+from crawlerats.cli import main
+
+sys.exit(main())
