@@ -4,7 +4,12 @@ from crawlerats.normalize.dates import parse_datetime, parse_relative_posted, pl
 from crawlerats.normalize.employment import employment_type, workplace_from_text, workplace_type
 from crawlerats.normalize.html import html_to_text, sanitize_html, unescape_html
 from crawlerats.normalize.locations import join_locations, parse_location
-from crawlerats.normalize.salary import make_salary, normalize_interval, parse_salary_text
+from crawlerats.normalize.salary import (
+    make_salary,
+    normalize_interval,
+    parse_salary_text,
+    salary_from_description,
+)
 from crawlerats.normalize.text import clean_text, safe_keys
 
 __all__ = [
@@ -20,6 +25,7 @@ __all__ = [
     "parse_salary_text",
     "plausible_posted",
     "safe_keys",
+    "salary_from_description",
     "sanitize_html",
     "unescape_html",
     "workplace_from_text",

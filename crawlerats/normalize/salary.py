@@ -137,3 +137,26 @@ def parse_salary_text(text: Any) -> dict[str, Any] | None:
         currency = code.group(1) if code and code.group(1) not in {"THE", "AND", "FOR"} else None
     interval = normalize_interval(snippet[end : end + 40]) or normalize_interval(window)
     return make_salary(low, high, currency, interval, raw=snippet[start:end].strip())
+
+
+_PAY_LINE = re.compile(r"\b(pay|salary|compensation|wages?|hourly rate|base rate|gehalt|salaire)\b", re.I)
+_NOT_PAY = re.compile(r"bonus|reimburse|401|stipend|allowance|relocation", re.I)
+
+
+def salary_from_description(text: Any) -> dict[str, Any] | None:
+    """Pay stated in a description's plain text ("Pay:\\n$23.00 - $26.00 an hour"), for ATSs without a pay field.
+
+    Only a line naming pay/salary/compensation (and the two lines after it, for a heading on its own line) is
+    searched, never the whole text, and lines about bonuses or reimbursements are skipped.
+    """
+    if not text or not isinstance(text, str):
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if not _PAY_LINE.search(line) or _NOT_PAY.search(line):
+            continue
+        window = [line] + [extra for extra in lines[index + 1 : index + 3] if not _NOT_PAY.search(extra)]
+        found = parse_salary_text(" ".join(window)[:400])
+        if found:
+            return found
+    return None

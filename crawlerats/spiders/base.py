@@ -40,6 +40,34 @@ _LOCATION_KEYS = frozenset({"raw", "city", "region", "country"})
 _URLISH = re.compile(r"^(https?://|[\w-]+(\.[\w-]+)*\.(co|io|com|de|hr|net|org)(/|$))", re.I)
 
 
+def _is_contract_location(value: dict[str, Any]) -> bool:
+    """Already a contract location: the four keys, text parts, ISO 3166-1 alpha-2 country or null."""
+    country = value.get("country")
+    return (set(value) == _LOCATION_KEYS
+            and all(value[k] is None or isinstance(value[k], str) for k in ("raw", "city", "region"))
+            and (country is None or (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country) is not None)))
+
+
+def dig(data: Any, *path: str | int, default: Any = None) -> Any:
+    """`data[k1][k2]...` for ATS payloads of unknown shape: `default` as soon as a level is missing, None, or
+    not a dict (str keys) / list (int keys), e.g. `dig(p, "location", "country", "alpha2Code")`."""
+    for key in path:
+        if isinstance(key, int) and isinstance(data, list) and -len(data) <= key < len(data):
+            data = data[key]
+        elif isinstance(key, str) and isinstance(data, dict):
+            data = data.get(key)
+        else:
+            return default
+        if data is None:
+            return default
+    return data
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The dict elements of a list from an ATS payload; [] when the value is missing or not a list."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 class BoardArgs(BaseModel):
     """Spider arguments shared by every ATS spider (strings from the command line or Scrapyd)."""
 
@@ -243,6 +271,42 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             return None
         return data
 
+    def parse_xml(self, response: Response, board: Board, root: str | None = None) -> Any:
+        """The XML root element (lxml), or None after failing the board: empty, truncated or malformed
+        XML, or a root other than `root`. Strict parse (no recovery), no entities, no network."""
+        from lxml import etree
+
+        body = response.body.strip()
+        if not body:
+            self.board_failed(board, f"empty_body at {response.url}")
+            return None
+        parser = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=False)
+        try:
+            element = etree.fromstring(body, parser=parser)
+        except etree.XMLSyntaxError as exc:
+            self.board_failed(board, f"invalid_xml ({str(exc)[:80]}) at {response.url}")
+            return None
+        if root is not None and element.tag != root:
+            self.board_failed(board, f"unexpected_payload (<{element.tag}>) at {response.url}")
+            return None
+        return element
+
+    def detail_json(self, response: Response, board: Board, expect: type = dict) -> Any:
+        """The JSON body of a detail response, or None after counting `crawlerats/detail_failed/<reason>`.
+
+        Unlike `parse_json` this never fails the board: on None the caller stores its list-data fallback.
+        """
+        try:
+            data = json.loads(response.body) if response.body.strip() else None
+        except ValueError:
+            data = None
+        if not isinstance(data, expect):
+            reason = "empty_body" if not response.body.strip() else "invalid_payload"
+            self.crawler.stats.inc_value(f"crawlerats/detail_failed/{reason}")
+            self.logger.warning("Detail response unusable for %s (%s): %s", board, reason, response.url)
+            return None
+        return data
+
     def emit(self, board: Board, postings: Iterable[Any], build: Callable[[Board, Any], Any]) -> Iterator[Any]:
         """Build an item per raw posting; a posting that breaks the mapping is dropped and counted."""
         outcome = self.outcomes.setdefault(board.key, BoardOutcome(board))
@@ -373,7 +437,8 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         result: list[dict[str, Any]] = []
         for value in values or ():
             if isinstance(value, dict):
-                loc = value if set(value) == _LOCATION_KEYS else n.parse_location(**value)
+                loc = value if _is_contract_location(value) else n.parse_location(
+                    **{k: value.get(k) for k in _LOCATION_KEYS})
             else:
                 loc = n.parse_location(value) if isinstance(value, str) else None
             if loc and loc not in result:

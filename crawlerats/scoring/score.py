@@ -1,0 +1,188 @@
+"""Build a posting's `health` object: extract facts from the stored/crawled document, run every signal.
+
+`score_posting(doc, now, config)` is pure: the same document, instant and config always give the same
+result. `ghost_score = clamp(sum(signal points), 0, 100)`, so anyone can recompute it from the breakdown.
+A closed posting is scored up to its `closed_at`, so rescoring it later gives the same final score.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from crawlerats.normalize.dates import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE
+from crawlerats.normalize.html import html_to_text
+from crawlerats.normalize.salary import parse_salary_text
+from crawlerats.scoring import signals as sig
+from crawlerats.scoring.config import RISK_LEVELS, pay_transparency_text
+
+#: Lines of description text that may state pay; only these are searched for an amount.
+_PAY_LINE = re.compile(r"salary|pay range|pay scale|base pay|compensation|wage|hourly rate|per hour|per year|"
+                       r"annual|remuneration|gehalt|salaire", re.I)
+
+
+def _utc(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _days(delta: timedelta) -> int:
+    return max(int(delta.total_seconds() // 86400), 0)
+
+
+# ------------------------------------------------------------------------------------------ facts
+
+def description_text(doc: Mapping[str, Any]) -> str:
+    text = doc.get("description_text")
+    if isinstance(text, str) and text.strip():
+        return text
+    html = doc.get("description_html")
+    if isinstance(html, str) and html.strip():
+        return html_to_text(html) or ""
+    return ""
+
+
+def disclosed_pay(doc: Mapping[str, Any], text: str) -> str | None:
+    """A short description of the pay the posting discloses, or None (structured, raw, or in the text)."""
+    salary = doc.get("salary")
+    if isinstance(salary, Mapping) and (salary.get("min") or salary.get("max")):
+        raw = salary.get("raw")
+        return str(raw) if raw else f"{salary.get('min')}-{salary.get('max')} {salary.get('currency') or ''}".strip()
+    raw = doc.get("salary_raw")
+    if isinstance(raw, str):
+        parsed = parse_salary_text(raw)
+        if parsed:
+            return str(parsed["raw"])
+    for line in text.splitlines():
+        if len(line) < 400 and _PAY_LINE.search(line):
+            parsed = parse_salary_text(line)
+            if parsed:
+                return f"in the description: {parsed['raw']}"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _jurisdictions() -> tuple[dict[str, Any], ...]:
+    table = json.loads(pay_transparency_text())["jurisdictions"]
+    return tuple(table)
+
+
+def _loc_matches(jur: Mapping[str, Any], loc: Mapping[str, Any]) -> bool:
+    if (loc.get("country") or "").upper() != jur["country"]:
+        return False
+    city = (loc.get("city") or "").strip().lower()
+    region = (loc.get("region") or "").strip().lower()
+    names = {n.lower() for n in [jur.get("city"), *jur.get("city_aliases", [])] if n}
+    region_ok = bool(region) and region == (jur.get("region") or "").lower()
+    if jur.get("city"):
+        return city in names and (region_ok or not region)
+    return region_ok or (not region and city in names)
+
+
+def pay_law(locations: Any, on: datetime) -> tuple[dict[str, Any] | None, str | None]:
+    """The first pay-transparency law in force on `on` covering one of `locations`, and that place's name."""
+    if not isinstance(locations, list):
+        return None, None
+    day = on.date()
+    places = [loc for loc in locations if isinstance(loc, Mapping)]
+    for loc in places:
+        for jur in _jurisdictions():
+            if _loc_matches(jur, loc) and date.fromisoformat(jur["effective"]) <= day:
+                return jur, (loc.get("raw") or loc.get("city") or loc.get("region") or jur["id"])
+    first = next((loc.get("raw") or loc.get("city") for loc in places if loc.get("raw") or loc.get("city")), None)
+    return None, first
+
+
+def activity_window(doc: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """Start (earliest trustworthy date), end (now or closed_at), days open, first_seen and posted_at."""
+    now = _utc(now) or datetime.now(UTC)
+    first_seen = _utc(doc.get("first_seen")) or now
+    posted = _utc(doc.get("posted_at"))
+    if posted is not None and not (EARLIEST_PLAUSIBLE <= posted <= first_seen + FUTURE_TOLERANCE):
+        posted = None
+    if posted is not None and posted < first_seen:
+        start, source = posted, "posted_at"
+    else:
+        start, source = first_seen, "first_seen"
+    closed_at = _utc(doc.get("closed_at"))
+    closed = doc.get("status") == "closed" and closed_at is not None
+    end = closed_at if closed else now
+    return {"start": start, "start_source": source, "end": end, "closed": closed, "first_seen": first_seen,
+            "posted": posted, "days": _days(end - start)}
+
+
+def last_change(doc: Mapping[str, Any], window: Mapping[str, Any]) -> tuple[datetime, str]:
+    """When the content last changed as far as we know: an observed change, the ATS's updated_at, or first_seen."""
+    first_seen, end = window["first_seen"], window["end"]
+    candidates: list[tuple[datetime, str]] = []
+    seen_change = _utc(doc.get("updated_seen_at"))
+    if seen_change is not None and seen_change > first_seen:
+        candidates.append((seen_change, "our last seen change"))
+    ats_updated = _utc(doc.get("updated_at"))
+    if ats_updated is not None and EARLIEST_PLAUSIBLE <= ats_updated <= end + FUTURE_TOLERANCE:
+        candidates.append((ats_updated, "the ATS's updated_at"))
+    if candidates:
+        return max(candidates, key=lambda c: c[0])
+    return first_seen, "first seen"
+
+
+def risk_for(score: int, config: Mapping[str, Any]) -> str:
+    bands = config["bands"]
+    for level in RISK_LEVELS[:-1]:
+        if score < bands[level]:
+            return level
+    return RISK_LEVELS[-1]
+
+
+# ------------------------------------------------------------------------------------------ score
+
+def score_posting(doc: Mapping[str, Any], now: datetime, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The `health` object for one posting (see docs/scoring.md)."""
+    cfg = config["signals"]
+    window = activity_window(doc, now)
+    text = description_text(doc)
+    title = str(doc.get("title") or "")
+    team = doc.get("team") if isinstance(doc.get("team"), str) and doc.get("team", "").strip() else None
+    pay = disclosed_pay(doc, text)
+    law, place = pay_law(doc.get("locations"), window["end"])
+    changed_at, changed_source = last_change(doc, window)
+    posted_before_seen = _days(window["first_seen"] - window["posted"]) if window["posted"] else None
+    repost_count = int(doc.get("repost_count") or 0)
+    earlier = [e for e in (doc.get("earlier_postings") or []) if isinstance(e, Mapping)]
+    earlier = [{**e, **{k: _utc(e.get(k)) for k in ("first_seen", "last_seen", "closed_at")}} for e in earlier]
+
+    signals = [
+        sig.base_rate(config),
+        sig.days_active(window["days"], window["start"], window["start_source"], window["end"], window["closed"],
+                        cfg["days_active"]),
+        sig.no_salary(pay, law, place, cfg["no_salary"]),
+        sig.stale_signals(unchanged_days=_days(window["end"] - changed_at), last_change=changed_at,
+                          last_change_source=changed_source, posted_before_seen_days=posted_before_seen,
+                          title=title, text=text, current_year=window["end"].year, cfg=cfg["stale_signals"]),
+        sig.repost_detected(repost_count, earlier, window["start"], cfg["repost_detected"]),
+        sig.duplicate_at_company(int(doc.get("duplicate_count") or 0), cfg["duplicate_at_company"]),
+        sig.description_vagueness(title, text, team is not None, cfg["description_vagueness"]),
+        sig.salary_disclosed(pay, cfg["salary_disclosed"]),
+        sig.fresh_posting(window["days"], repost_count, cfg["fresh_posting"]),
+        sig.team_or_manager_named(team, sig.find_phrases(text, cfg["team_or_manager_named"]["cues"]),
+                                  cfg["team_or_manager_named"]),
+        sig.interview_process(text, cfg["interview_process"]),
+    ]
+    total = sum(s["points"] for s in signals)
+    ghost_score = max(0, min(100, total))
+    risk = risk_for(ghost_score, config)
+    return {
+        "ghost_score": ghost_score,
+        "risk": risk,
+        "risk_label": config["labels"][risk],
+        "days_active": window["days"],
+        "repost_count": repost_count,
+        "signals": signals,
+        "scored_at": _utc(now),
+        "version": config["version"],
+    }

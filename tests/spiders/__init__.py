@@ -1,0 +1,1 @@
+"""Spider tests: real `scrapy crawl` runs against the local ATS fixture server."""
