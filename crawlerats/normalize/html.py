@@ -16,7 +16,8 @@ _TAGS = {
     "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
-_BLOCK_BREAK = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/tr|/ul|/ol|hr)[^>]*>")
+_BLOCK_BREAK = re.compile(r"(?i)<\s*(br|/?p|/?div|/li|/?h[1-6]|/?tr|/?ul|/?ol|hr|/?table|/?blockquote|/?pre)\b[^>]*>")
+_CELL = re.compile(r"(?i)<\s*/?(td|th|dd|dt)\b[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
 _BLANKS = re.compile(r"\n{2,}")
 _SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
@@ -60,7 +61,8 @@ def html_to_text(value: str | None) -> str | None:
     if not value:
         return None
     text = _BLOCK_BREAK.sub("\n", value)
-    text = _TAG.sub(" ", text)
+    text = _CELL.sub(" ", text)
+    text = _TAG.sub("", text)  # inline tags (b, a, span) join their text: "Build <b>pipelines</b>."
     text = htmllib.unescape(text)
     text = _SPACES.sub(" ", text)
     text = _LINE_EDGES.sub("\n", text)

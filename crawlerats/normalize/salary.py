@@ -48,6 +48,8 @@ def _number(value: Any) -> float | None:
         if parsed.amount is None:
             return None
         number = float(parsed.amount) * multiplier
+        if text.startswith(("-", "−")):
+            number = -number  # price-parser drops the sign
     else:
         return None
     if number != number or number in (float("inf"), float("-inf")):

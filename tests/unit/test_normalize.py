@@ -140,7 +140,8 @@ def test_sanitize_caps_length() -> None:
 
 
 def test_html_to_text_keeps_paragraphs() -> None:
-    assert n.html_to_text("<p>Hello&nbsp;world</p><ul><li>a</li><li>b</li></ul><p>end</p>") == "Hello world\na\nb\n\nend"
+    assert n.html_to_text("<p>Hello&nbsp;world</p><ul><li>a</li><li>b</li></ul><p>end</p>") == "Hello world\n\na\nb\n\nend"
+    assert n.html_to_text("Build <b>pipelines</b>.<p>a</p><p>b</p>") == "Build pipelines.\na\n\nb"
 
 
 def test_safe_keys() -> None:
