@@ -24,6 +24,7 @@ class _Rule:
 
 _TOKEN = r"([A-Za-z0-9][A-Za-z0-9_.\-]*)"
 _SUB = r"([a-z0-9][a-z0-9\-]*)"
+_LOCALE = re.compile(r"[a-z]{2}-[A-Za-z]{2}")
 _RESERVED_SUBDOMAINS = frozenset({"www", "api", "app", "apply", "jobs", "careers", "help", "support", "blog",
                                   "status", "docs", "developers", "static", "cdn", "assets", "mail"})
 
@@ -34,14 +35,14 @@ RULES: tuple[_Rule, ...] = (
     _Rule("lever", re.compile(r"^api\.lever\.co$"), re.compile(rf"^/v0/postings/{_TOKEN}"), "path1"),
     _Rule("greenhouse", re.compile(r"^boards-api\.greenhouse\.io$"), re.compile(rf"^/v1/boards/{_TOKEN}"), "path1"),
     _Rule("greenhouse", re.compile(r"^(job-boards|boards)(\.eu)?\.greenhouse\.io$"),
-          re.compile(r"^/embed/job_board(?:/js)?/?$"), "query_for"),
+          re.compile(r"^/embed/(?:job_board(?:/js)?|job_app)/?$"), "query_for"),
     _Rule("greenhouse", re.compile(r"^(job-boards|boards)(\.eu)?\.greenhouse\.io$"), re.compile(rf"^/{_TOKEN}"), "path1"),
     _Rule("ashby", re.compile(r"^api\.ashbyhq\.com$"), re.compile(rf"^/posting-api/job-board/{_TOKEN}"), "path1"),
     _Rule("ashby", re.compile(r"^jobs\.ashbyhq\.com$"), re.compile(rf"^/{_TOKEN}"), "path1"),
     _Rule("workday", re.compile(rf"^{_SUB}\.(wd\d+)\.myworkdayjobs\.com$"),
           re.compile(rf"^/wday/cxs/[^/]+/{_TOKEN}"), "workday"),
     _Rule("workday", re.compile(rf"^{_SUB}\.(wd\d+)\.myworkdayjobs\.com$"),
-          re.compile(rf"^/(?:[a-z]{{2}}-[A-Z]{{2}}/)?{_TOKEN}"), "workday"),
+          re.compile(rf"^/(?:[a-z]{{2}}-[A-Za-z]{{2}}/)?{_TOKEN}"), "workday"),
     _Rule("smartrecruiters", re.compile(r"^api\.smartrecruiters\.com$"), re.compile(rf"^/v1/companies/{_TOKEN}"), "path1"),
     _Rule("smartrecruiters", re.compile(r"^(jobs|careers)\.smartrecruiters\.com$"), re.compile(rf"^/{_TOKEN}"), "path1"),
     _Rule("workable", re.compile(r"^apply\.workable\.com$"), re.compile(rf"^/api/v\d/(?:widget/)?accounts/{_TOKEN}"), "path1"),
@@ -83,6 +84,8 @@ def detect(url: str) -> Board:
             if company in _RESERVED_SUBDOMAINS:
                 raise UnknownBoardUrl(f"{url!r}: {host} is the ATS's own site, not a company board")
         elif rule.build == "workday":
+            if _LOCALE.fullmatch(path_match.group(1)):
+                raise UnknownBoardUrl(f"{url!r}: Workday URL without a career site name after the locale")
             company = f"{host_match.group(1)}.{host_match.group(2)}/{path_match.group(1)}"
         elif rule.build == "query_for":
             values = parse_qs(parts.query).get("for")

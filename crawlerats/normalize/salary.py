@@ -88,6 +88,8 @@ def make_salary(
         return None
     if low is not None and high is not None and low > high:
         low, high = high, low
+    if not isinstance(interval, str):
+        interval = None
     norm_interval = interval if interval in {"year", "month", "week", "day", "hour"} else normalize_interval(interval)
     if norm_interval is None:
         reference = high or low or 0

@@ -98,7 +98,7 @@ def test_greenhouse_boards_end_to_end(ats_server: AtsServer, crawl_settings: dic
     assert scientist["salary"]["min"] == 320000.0 and scientist["salary"]["max"] == 400000.0
     assert scientist["salary"]["currency"] == "USD" and scientist["salary"]["interval"] == "year"
     assert scientist["salary_raw"]["metadata"]["min_value"] == "320000.0"
-    assert scientist["salary_raw"]["pay_transparency"] == "$320,000 \u2014 $400,000 USD"
+    assert scientist["salary_raw"]["pay_transparency"] == "$320,000\u2014$400,000 USD"
     assert scientist["posted_at"] == datetime(2025, 1, 24, 14, 48, 23, tzinfo=UTC)  # -05:00 to UTC
     assert scientist["posted_at_raw"] == "2025-01-24T09:48:23-05:00"
     assert scientist["updated_at"] == datetime(2026, 7, 28, 9, 41, 6, tzinfo=UTC)
@@ -139,7 +139,7 @@ def test_greenhouse_boards_end_to_end(ats_server: AtsServer, crawl_settings: dic
     # --- Hand-made edge cases ---------------------------------------------------------------------------------
     html_pay = jobs.find_one({"company": "acme", "job_id": "1001"})
     assert html_pay["salary"] == {"min": 320000.0, "max": 400000.0, "currency": "USD", "interval": "year",
-                                  "raw": "$320,000 \u2014 $400,000 USD"}
+                                  "raw": "$320,000\u2014$400,000 USD"}
     assert html_pay["workplace_type"] == "remote"
     assert html_pay["employment_type"] == "contract" and html_pay["employment_type_raw"] == "Contract"
     hostile = jobs.find_one({"company": "acme", "job_id": "1002"})

@@ -1,0 +1,137 @@
+"""`crawlerats boards add|import|list`: register job boards from their public URLs and show the registry."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawlerats import registry
+from crawlerats.board import Board
+from crawlerats.cli.settings import project_settings
+from crawlerats.db.connection import connect
+from crawlerats.detect import SUPPORTED_ATS, UnknownBoardUrl, detect
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("boards", help="register job boards and list the registry")
+    commands = parser.add_subparsers(dest="boards_command", required=True, metavar="ACTION")
+    add = commands.add_parser("add", help="register boards from their public URLs")
+    add.add_argument("urls", nargs="+", metavar="URL", help="public board URL, e.g. https://jobs.lever.co/spotify")
+    add.add_argument("--name", default=None, help="display name (only with a single URL)")
+    add.set_defaults(func=run_add)
+    imp = commands.add_parser("import", help="register boards from a CSV (url[,name] columns) or a URL-per-line file")
+    imp.add_argument("file", type=Path, help="CSV with a `url` column (optional `name`), or one URL per line")
+    imp.set_defaults(func=run_import)
+    lst = commands.add_parser("list", help="show registered boards")
+    lst.add_argument("--ats", choices=SUPPORTED_ATS + ("jsonld",), default=None, help="only boards of this ATS")
+    lst.set_defaults(func=run_list)
+
+
+
+def read_entries(text: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, url, name) from CSV text with a `url` header, or from one URL per line (# comments)."""
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
+    header = [cell.strip().lower() for cell in next(csv.reader([first]), [])]
+    if "url" in header:
+        reader = csv.DictReader(io.StringIO(text))
+        reader.fieldnames = [(f or "").strip().lower() for f in reader.fieldnames or []]
+        for row in reader:
+            url = (row.get("url") or "").strip()
+            if url and not url.startswith("#"):
+                yield reader.line_num, url, (row.get("name") or "").strip() or None
+        return
+    for number, line in enumerate(lines, 1):
+        url = line.split(" #", 1)[0].strip()
+        if url and not url.startswith("#"):
+            yield number, url, None
+
+
+def _detect(url: str, name: str | None) -> Board:
+    board = detect(url)
+    return replace(board, name=name) if name else board
+
+
+def _connect() -> Any:
+    return connect(project_settings())
+
+
+def _add(entries: list[tuple[str, str, str | None]], source: str, found_on: str | None) -> int:
+    """Detect and register `(label, url, name)` entries; print a line per entry and a summary."""
+    boards: list[tuple[str, Board]] = []
+    rejected = 0
+    for label, url, name in entries:
+        try:
+            boards.append((label, _detect(url, name)))
+        except UnknownBoardUrl as exc:
+            rejected += 1
+            print(f"rejected  {label}: cannot tell the ATS: {exc}")
+    added: list[Board] = []
+    if boards:
+        conn = _connect()
+        try:
+            added = registry.register(conn.db, [b for _, b in boards], source, found_on, datetime.now().astimezone())
+        finally:
+            conn.close()
+    new_keys = {b.key for b in added}
+    reported: set[tuple[str, str]] = set()
+    for label, board in boards:
+        state = "added" if board.key in new_keys and board.key not in reported else "present"
+        reported.add(board.key)
+        print(f"{state:<9} {label}: {board}")
+    present = len(boards) - len(added)
+    print(f"{len(added)} added, {present} already present, {rejected} rejected")
+    return 1 if rejected else 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    if args.name and len(args.urls) > 1:
+        raise ValueError("--name needs exactly one URL")
+    return _add([(url, url, args.name) for url in args.urls], "cli", None)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    text = args.file.read_text(encoding="utf-8-sig")
+    entries = [(f"line {number} ({url})", url, name) for number, url, name in read_entries(text)]
+    if not entries:
+        print(f"{args.file}: no URLs found")
+        return 1
+    return _add(entries, "import", str(args.file))
+
+
+def _last_crawl(doc: dict[str, Any]) -> str:
+    last = doc.get("last_crawl") or {}
+    if not last:
+        return "never"
+    at = last.get("at")
+    when = at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else "?"
+    return f"{when} {last.get('outcome')} ({last.get('items', 0)} items)"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    conn = _connect()
+    try:
+        docs = registry.list_boards(conn.db, args.ats)
+    finally:
+        conn.close()
+    if not docs:
+        print("No boards registered" + (f" for {args.ats}" if args.ats else "") + ": add some with "
+              "`crawlerats boards add URL`")
+        return 0
+    rows = [("ATS", "BOARD", "NAME", "ADDED", "LAST CRAWL", "URL")]
+    for doc in docs:
+        added = doc.get("added_at")
+        rows.append((doc.get("ats", ""), doc.get("company", ""), doc.get("company_name") or "",
+                     added.strftime("%Y-%m-%d") if isinstance(added, datetime) else "", _last_crawl(doc),
+                     doc.get("url") or ""))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    print(f"{len(docs)} board(s)")
+    return 0

@@ -1,0 +1,82 @@
+"""Breezy HR public feed: `GET https://{subdomain}.breezy.hr/json` -> a JSON array of positions, one page.
+
+The list has no description; pay is free text ("$1 – $5 / year").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from crawlerats.board import Board
+from crawlerats.normalize import make_salary, parse_location, parse_salary_text
+from crawlerats.spiders.base import AtsSpider
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _part(value: Any, *keys: str) -> Any:
+    """A location part that may be a string or an object such as `{"id": "US", "name": "United States"}`."""
+    if isinstance(value, dict):
+        return next((value[k] for k in keys if value.get(k)), None)
+    return value
+
+
+class BreezySpider(AtsSpider):
+    name = "breezy"
+
+    def board_requests(self, board: Board) -> Iterator[Any]:
+        yield self.request(board, f"https://{board.company}.breezy.hr/json", self.parse_positions)
+
+    def parse_positions(self, response: Response, board: Board) -> Iterator[Any]:
+        positions = self.parse_json(response, board, list)
+        if positions is None:
+            return
+        yield from self.emit(board, positions, self.position)
+        self.board_finished(board)
+
+    @staticmethod
+    def locations(p: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        listed = p.get("locations") if isinstance(p.get("locations"), list) else []
+        places = [x for x in listed if isinstance(x, dict)] or [_dict(p.get("location"))]
+        result, remote = [], False
+        for place in places:
+            remote = remote or place.get("is_remote") is True
+            loc = parse_location(place.get("name"), place.get("city"), _part(place.get("state"), "name", "id"),
+                                 _part(place.get("country"), "id", "name"))
+            if loc:
+                result.append(loc)
+        return result, remote
+
+    @staticmethod
+    def salary(value: Any) -> dict[str, Any] | None:
+        if isinstance(value, dict):
+            period = value.get("period") if isinstance(value.get("period"), str) else None
+            return make_salary(value.get("min"), value.get("max"), value.get("currency"), period)
+        return parse_salary_text(value)
+
+    def position(self, board: Board, p: dict[str, Any]) -> Any:
+        locations, remote = self.locations(p)
+        company = _dict(p.get("company"))
+        return self.make_item(
+            board,
+            job_id=p.get("id"),
+            title=p.get("name"),
+            company_name=company.get("name"),
+            department=_part(p.get("department"), "name"),
+            employment_type_raw=_part(p.get("type"), "name", "id"),
+            workplace_type="remote" if remote else None,
+            locations=locations,
+            salary=self.salary(p.get("salary")),
+            salary_raw=p.get("salary"),
+            description_html=p.get("description") if isinstance(p.get("description"), str) else None,
+            url=p.get("url") or (f"https://{board.company}.breezy.hr/p/{p['friendly_id']}"
+                                 if p.get("friendly_id") else None),
+            posted_at=p.get("published_date"),
+            updated_at=p.get("updated_date"),
+            extras={"friendly_id": p.get("friendly_id"), "type_id": _part(p.get("type"), "id")},
+        )

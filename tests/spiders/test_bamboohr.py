@@ -1,0 +1,80 @@
+"""BambooHR spider: list + detail on the real payloads, failed details stored from the list data, empty and
+failing boards, through a real crawl."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from crawlerats.spiders.bamboohr import BambooHrSpider
+from tests.spiders.fuzzing import mapping_failures
+from tests.support.ats_server import Reply, file_reply, json_reply
+from tests.support.crawl import run_crawl
+from tests.support.paths import fixture
+
+NOW = "2026-09-01T00:00:00Z"
+
+
+def test_bamboohr_boards(ats_server, crawl_settings, mongo_db) -> None:
+    ats_server.route("GET", "example.bamboohr.com/careers/list", file_reply(fixture("bamboohr/haydenham-list.json")))
+    ats_server.route("GET", "example.bamboohr.com/careers/125/detail",
+                     file_reply(fixture("bamboohr/haydenham-detail_SANITIZED.json")))
+    # 126 has no route: its detail answers 404
+    ats_server.route("GET", "lawfirm.bamboohr.com/careers/list", file_reply(fixture("bamboohr/careerkit-list.json")))
+    ats_server.route("GET", "lawfirm.bamboohr.com/careers/87/detail",
+                     lambda q, b: Reply(body=b"<html>Sign in</html>", content_type="text/html"))
+    ats_server.route("GET", "emptyco.bamboohr.com/careers/list", json_reply({"meta": {"totalCount": 0}, "result": []}))
+    ats_server.route("GET", "brokenlist.bamboohr.com/careers/list", json_reply({"error": "forbidden"}, status=403))
+    result = run_crawl("bamboohr", {"companies": "example,lawfirm,emptyco,brokenlist"},
+                       {**crawl_settings, "CRAWLERATS_NOW": NOW})
+    assert result.stats["crawlerats/boards/ok"] == 3
+    assert result.stats["crawlerats/boards/failed"] == 1
+    assert result.stats["crawlerats/detail_failed/http_404"] == 2  # example/126 and lawfirm/86
+    assert result.stats["crawlerats/detail_failed/invalid_payload"] == 1  # lawfirm/87
+
+    docs = {(d["company"], d["job_id"]): d for d in mongo_db.jobs.find({"ats": "bamboohr"})}
+    assert set(docs) == {("example", "125"), ("example", "126"), ("lawfirm", "86"), ("lawfirm", "87")}
+
+    bdm = docs["example", "125"]
+    assert bdm["title"] == "Business Development Manager"
+    assert bdm["department"] == "Sales US"
+    assert bdm["employment_type_raw"] == "Full-Time" and bdm["employment_type"] == "full_time"
+    assert bdm["locations"] == [{"raw": "Austin, Texas, United States", "city": "Austin", "region": "Texas",
+                                 "country": "US"}]
+    assert bdm["workplace_type"] == "remote"  # locationType "1"
+    assert bdm["posted_at"] == datetime(2026, 6, 8, tzinfo=UTC) and bdm["posted_at_raw"] == "2026-06-08"
+    assert bdm["description_html"] == "<p>Build flexible energy products for customers.</p>"
+    assert bdm["description_text"] == "Build flexible energy products for customers."
+    assert bdm["url"] == bdm["apply_url"] == "https://example.bamboohr.com/careers/125"
+    assert bdm["extras"] == {"location_type": "1", "status": "Open"}
+    assert bdm["salary"] is None
+
+    contractor = docs["example", "126"]  # detail failed: stored from the list data
+    assert contractor["title"] == "Contractor - Senior Electrical Engineer"
+    assert contractor["employment_type"] == "contract"
+    assert contractor["locations"] == [{"raw": "Dublin, Leinster, Ireland", "city": "Dublin", "region": "Leinster",
+                                        "country": "IE"}]
+    assert contractor["posted_at"] is None and contractor["description_html"] is None
+    assert contractor["extras"]["detail_missing"] is True
+    assert contractor["url"] == "https://example.bamboohr.com/careers/126"
+
+    nurse = docs["lawfirm", "86"]
+    assert nurse["department"] == "Legal" and nurse["employment_type"] == "full_time"
+    assert nurse["workplace_type"] == "onsite"  # locationType "0"
+    assert nurse["locations"] == [{"raw": "Fort Lauderdale, Florida", "city": "Fort Lauderdale", "region": "Florida",
+                                   "country": "US"}]
+    assert nurse["extras"]["department_id"] == "18244"
+    intern = docs["lawfirm", "87"]
+    assert intern["department"] == "Marketing" and intern["employment_type"] == "internship"
+    assert intern["title"] == "Marketing & Social Media Intern"
+    assert intern["extras"]["detail_missing"] is True
+
+    assert [p for m, p, q, b in ats_server.requests if p.startswith("/brokenlist")] == ["/brokenlist.bamboohr.com/careers/list"]
+
+
+def test_bamboohr_mapping_tolerates_odd_values() -> None:
+    listed = json.loads(fixture("bamboohr/haydenham-list.json").read_text())["result"][0]
+    opening = json.loads(fixture("bamboohr/haydenham-detail_SANITIZED.json").read_text())["result"]["jobOpening"]
+    assert mapping_failures(BambooHrSpider, listed, lambda s, b, p: s.posting(b, p, opening)) == []
+    assert mapping_failures(BambooHrSpider, listed, lambda s, b, p: s.posting(b, p, None)) == []
+    assert mapping_failures(BambooHrSpider, opening, lambda s, b, o: s.posting(b, listed, o)) == []
