@@ -1,11 +1,21 @@
 """Benchmark: items/s of the full `scrapy crawl lever` into MongoDB vs a bare spider on the same URLs.
 
 Builds many Lever boards from the real shared payloads (ids and titles varied), serves them from a fast
-local server (nginx when installed, else aiohttp), starts a real secantusd-py server, then alternates
-runs of the bare spider (bench/bare_spider.py: fetch + json.loads, no pipeline) and of the full crawl
-(normalisation, validation, dedup, scoring, batched upserts). Prints both rates and their ratio.
+local server (nginx when installed, else aiohttp) and starts a real secantusd-py server. Each round uses a
+fresh database and runs, alternating so that both see the same machine load:
 
-    python bench/crawl.py [--boards 200] [--per-board 50] [--rounds 2]
+    bare, full (first crawl: every posting is new, all inserts),
+    bare, full (re-crawl of the same boards: the hourly steady state, every posting unchanged).
+
+The bare spider (bench/bare_spider.py) fetches the same URLs with the same download settings and only
+`json.loads` them: no normalisation, no pipeline, no database. Rates are items over the wall-clock time of
+the whole `scrapy` process (start-up, crawl and close, so the full crawl's end-of-crawl passes count);
+the rate over Scrapy's own open-to-close `elapsed_time_seconds` is printed too. Each full run is paired
+with the bare run just before it; the ratio reported is the median of the pair ratios (with their range),
+plus best full over best bare. CPU seconds per item of the crawl process and of the database server show
+which side limits the full crawl.
+
+    python bench/crawl.py [--boards 200] [--per-board 50] [--rounds 3] [-s NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -13,12 +23,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +39,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.lever_boards import SPOTIFY, VOLTUS, load, varied  # noqa: E402
 from tests.support.mongo import SecantusServer  # noqa: E402
+
+TARGET = 0.8
 
 
 def free_port() -> int:
@@ -74,26 +89,89 @@ http {{ access_log off; default_type application/json;
     return proc, f"http://127.0.0.1:{port}", kind
 
 
-def run(cmd: list[str], env: dict[str, str], cwd: Path, stats_file: Path) -> dict:
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    items: int
+    wall: float
+    elapsed: float
+    cpu: float
+    db_cpu: float | None
+    stats: dict
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.wall
+
+    @property
+    def crawl_rate(self) -> float:
+        return self.items / self.elapsed
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path, stats_file: Path, db_pid: int | None = None) -> Run:
+    stats_file.unlink(missing_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    db_before = process_cpu(db_pid) if db_pid else None
+    started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    db_after = process_cpu(db_pid) if db_pid else None
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(stats_file.read_text())
+    stats = json.loads(stats_file.read_text())
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    db_cpu = db_after - db_before if db_before is not None and db_after is not None else None
+    return Run(int(stats.get("item_scraped_count", 0)), wall, float(stats["elapsed_time_seconds"]), cpu, db_cpu, stats)
+
+
+def describe(label: str, r: Run) -> str:
+    per_item = f"crawl CPU {r.cpu / r.items * 1000:5.2f} ms/item"
+    if r.db_cpu is not None:
+        per_item += f", DB CPU {r.db_cpu / r.items * 1000:5.2f} ms/item"
+    return (f"  {label:<9} {r.rate:7.1f} items/s wall ({r.wall:5.1f} s)   {r.crawl_rate:7.1f} items/s "
+            f"open-to-close   {per_item}")
+
+
+def summary(name: str, bares: list[Run], fulls: list[Run]) -> None:
+    ratios = [f.rate / b.rate for b, f in zip(bares, fulls, strict=True)]
+    crawl_ratios = [f.crawl_rate / b.crawl_rate for b, f in zip(bares, fulls, strict=True)]
+    bare_rates, full_rates = [b.rate for b in bares], [f.rate for f in fulls]
+    print(f"{name}:")
+    print(f"  bare spider: median {statistics.median(bare_rates):7.1f} items/s "
+          f"(range {min(bare_rates):.1f}-{max(bare_rates):.1f})")
+    print(f"  full crawl:  median {statistics.median(full_rates):7.1f} items/s "
+          f"(range {min(full_rates):.1f}-{max(full_rates):.1f})")
+    print(f"  ratio full/bare: median of pairs {statistics.median(ratios):.3f} (range {min(ratios):.3f}-"
+          f"{max(ratios):.3f}); best/best {max(full_rates) / max(bare_rates):.3f}; "
+          f"open-to-close median {statistics.median(crawl_ratios):.3f}   (target >= {TARGET:.2f})")
+    fulls_db = [f.db_cpu / f.items * 1000 for f in fulls if f.db_cpu is not None]
+    print(f"  full crawl CPU per item: crawl process {statistics.median([f.cpu / f.items * 1000 for f in fulls]):.2f} ms"
+          + (f", database server {statistics.median(fulls_db):.2f} ms" if fulls_db else ""))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--boards", type=int, default=200)
     parser.add_argument("--per-board", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--setting", "-s", action="append", default=[],
-                        help="extra Scrapy setting for the full crawl, e.g. -s 'ITEM_PIPELINES={...}'")
+                        help="extra Scrapy setting for the full crawl, e.g. -s CRAWLERATS_BATCH_SIZE=1000")
     opts = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     work.chmod(0o755)  # nginx workers run unprivileged
     root = work / "site"
     sites = write_boards(root, opts.boards, opts.per_board)
+    expected = len(sites) * opts.per_board
     server, mirror, kind = start_server(root)
     mongo = SecantusServer(work / "db").start()
     stats_file = work / "stats.json"
@@ -102,32 +180,39 @@ def main() -> None:
     env.pop("MONGO_URI", None)
     boards_file = work / "boards.txt"
     boards_file.write_text("\n".join(sites))
-    bare_rates, full_rates = [], []
+    bare_cmd = [sys.executable, "-m", "scrapy", "runspider", str(REPO / "bench" / "bare_spider.py")]
+    results: dict[str, tuple[list[Run], list[Run]]] = {"first crawl": ([], []), "re-crawl": ([], [])}
+    print(f"server: {kind}; {opts.boards} boards x {opts.per_board} postings = {expected} items; "
+          f"{opts.rounds} round(s) of bare/first crawl/bare/re-crawl", flush=True)
     try:
         for round_no in range(1, opts.rounds + 1):
-            bare = run([sys.executable, "-m", "scrapy", "runspider", str(REPO / "bench" / "bare_spider.py")],
-                       env, work, stats_file)
-            bare_rates.append(bare["item_scraped_count"] / bare["elapsed_time_seconds"])
-            full = run([sys.executable, "-m", "scrapy", "crawl", "lever", "-a", f"companies_file={boards_file}",
+            full_cmd = [sys.executable, "-m", "scrapy", "crawl", "lever", "-a", f"companies_file={boards_file}",
                         "-s", f"MONGO_URI={mongo.uri}", "-s", f"MONGO_DATABASE=bench{round_no}",
                         "-s", f"CRAWLERATS_MIRROR={mirror}", "-s", f"CRAWLERATS_STATS_FILE={stats_file}",
-                        "-s", "LOG_LEVEL=INFO", *[a for kv in opts.setting for a in ("-s", kv)]],
-                       env, REPO, stats_file)
-            stored = full.get("crawlerats/items/stored", 0)
-            if stored != len(sites) * opts.per_board:
-                raise SystemExit(f"full crawl stored {stored} of {len(sites) * opts.per_board} items")
-            full_rates.append(stored / full["elapsed_time_seconds"])
-            print(f"round {round_no}: bare {bare_rates[-1]:7.1f} items/s   full {full_rates[-1]:7.1f} items/s",
-                  flush=True)
+                        "-s", "LOG_LEVEL=INFO", *[a for kv in opts.setting for a in ("-s", kv)]]
+            print(f"round {round_no}:", flush=True)
+            for phase in ("first crawl", "re-crawl"):
+                bare = run(bare_cmd, env, work, stats_file)
+                full = run(full_cmd, env, REPO, stats_file, mongo.proc.pid if mongo.proc else None)
+                stored = full.stats.get("crawlerats/items/stored", 0)
+                if stored != expected or full.items != expected or bare.items != expected:
+                    raise SystemExit(f"{phase}: bare scraped {bare.items}, full scraped {full.items} and stored "
+                                     f"{stored}, expected {expected}")
+                inserted = full.stats.get("crawlerats/db/upserted", 0)
+                if inserted != (expected if phase == "first crawl" else 0):
+                    raise SystemExit(f"{phase}: {inserted} documents inserted, expected "
+                                     f"{expected if phase == 'first crawl' else 0}")
+                results[phase][0].append(bare)
+                results[phase][1].append(full)
+                print(describe("bare", bare), flush=True)
+                print(describe(phase.split()[0] if phase == "first crawl" else "re-crawl", full), flush=True)
     finally:
         server.terminate()
         mongo.stop()
         shutil.rmtree(work, ignore_errors=True)
-    bare_best, full_best = max(bare_rates), max(full_rates)
-    print(f"\nserver: {kind}; {opts.boards} boards x {opts.per_board} postings = {opts.boards * opts.per_board} items")
-    print(f"bare spider (fetch + json.loads, no pipeline): {bare_best:.1f} items/s (best of {opts.rounds})")
-    print(f"full crawl (normalise, validate, dedup, score, upsert into MongoDB): {full_best:.1f} items/s")
-    print(f"ratio full/bare: {full_best / bare_best:.2f}  (target >= 0.80)")
+    print()
+    for name, (bares, fulls) in results.items():
+        summary(name, bares, fulls)
 
 
 if __name__ == "__main__":

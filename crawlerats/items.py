@@ -84,6 +84,9 @@ class JobItem(scrapy.Item):
     earlier_postings = scrapy.Field()
     duplicate_group = scrapy.Field()
     duplicate_count = scrapy.Field()
+    #: Internal match keys of the dedup stage {title_key, location_key, bands, sig, has_text}: not part of
+    #: the public contract; indexed to find reposts and duplicates without scanning a company.
+    dedup = scrapy.Field()
 
     # Filled by the scoring stage (see docs/scoring.md).
     health = scrapy.Field()

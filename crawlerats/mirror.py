@@ -40,10 +40,8 @@ class MirrorMiddleware:
         return cls(mirror)
 
     def process_request(self, request: Request) -> Request | None:
-        if "original_url" in request.meta or request.meta.get("playwright"):
-            return None
-        if request.url.startswith(self.mirror):
-            return None
+        if request.meta.get("playwright") or request.url.startswith(self.mirror):
+            return None  # already mirrored (retries keep the mirror URL); redirects to ATS URLs are not
         request.meta["original_url"] = request.url
         return request.replace(url=mirror_url(self.mirror, request.url), meta=request.meta, dont_filter=True)
 

@@ -9,6 +9,8 @@ from crawlerats import __version__
 BOT_NAME = "crawlerats"
 SPIDER_MODULES = ["crawlerats.spiders"]
 NEWSPIDER_MODULE = "crawlerats.spiders"
+#: Project commands: `crawl` exits 1 when the crawl stopped on an error (crawlerats/commands/crawl.py).
+COMMANDS_MODULE = "crawlerats.commands"
 
 # --- Scrapy 2.19 idioms -------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -39,6 +41,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 COOKIES_ENABLED = False
+#: Exponential backoff base before the n-th retry (base * 2**(n-1) s), and the cap on any wait,
+#: including a server's Retry-After (see crawlerats/middlewares/retry.py).
+CRAWLERATS_RETRY_BACKOFF = 1.0
+CRAWLERATS_RETRY_MAX_WAIT = 60.0
 CONCURRENT_ITEMS = 200
 DEFAULT_REQUEST_HEADERS = {"Accept": "application/json, application/xml;q=0.9, */*;q=0.5"}
 
@@ -46,13 +52,19 @@ DEFAULT_REQUEST_HEADERS = {"Accept": "application/json, application/xml;q=0.9, *
 DOWNLOADER_MIDDLEWARES = {
     # After retry (550) and redirect (600) in process_request order, so retries are rewritten too.
     "crawlerats.mirror.MirrorMiddleware": 950,
+    # Retry with backoff and per-host Retry-After (replaces Scrapy's RetryMiddleware at the same place).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlerats.middlewares.retry.BackoffRetryMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "crawlerats.pipelines.validate.ValidatePipeline": 100,
+    "crawlerats.pipelines.dedup.DedupPipeline": 300,
     "crawlerats.pipelines.scoring.ScoringPipeline": 500,
     "crawlerats.pipelines.mongo.MongoWriterPipeline": 800,
 }
 EXTENSIONS = {
+    "crawlerats.extensions.monitors.MonitorsExtension": 850,
+    "crawlerats.extensions.crawl_record.CrawlRecordExtension": 860,
     "crawlerats.extensions.stats_file.StatsFileExtension": 900,
 }
 
@@ -73,3 +85,20 @@ CRAWLERATS_BATCH_DELAY = 0.1
 CRAWLERATS_SCORING: dict = {}
 #: Write the crawl's final stats as JSON to this path (tests, scripts).
 CRAWLERATS_STATS_FILE = None
+
+# --- Operations (docs/operations.md) ------------------------------------------------------------------
+#: One `crawls` document per run and board outcomes in the `boards` registry.
+CRAWLERATS_CRAWL_RECORDS = True
+#: Node name stored in crawl records; `crawlerats schedule` sets it to the Scrapyd node's name.
+CRAWLERATS_NODE = None
+#: Spidermon close monitors (crawlerats/extensions/monitor_suite.py); failures are logged and recorded.
+CRAWLERATS_MONITORS_ENABLED = True
+CRAWLERATS_MONITOR_MIN_ITEMS = 1
+CRAWLERATS_MONITOR_MAX_ERRORS = 0
+CRAWLERATS_MONITOR_FINISH_REASONS = ["finished"]
+CRAWLERATS_MONITOR_MAX_FAILED_BOARDS = 0
+CRAWLERATS_MONITOR_MAX_TRUNCATED_BOARDS = 0
+#: Minimum share of items carrying each field (from crawlerats/field/<name>/missing over .../checked).
+CRAWLERATS_MONITOR_FIELD_COVERAGE = {
+    "title": 1.0, "location": 0.8, "posted_at": 0.5, "description_text": 0.8, "salary": 0.0,
+}

@@ -13,6 +13,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crawlerats.cli.db",
     "crawlerats.cli.web",
     "crawlerats.cli.rescore",
+    "crawlerats.cli.boards",
+    "crawlerats.cli.detect",
+    "crawlerats.cli.schedule",
 )
 
 

@@ -13,9 +13,12 @@ import logging
 import time
 from typing import Any
 
+import bson
+from bson.errors import InvalidDocument
 from itemadapter import ItemAdapter
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
+from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawlerats.clock import now as clock_now
@@ -46,11 +49,14 @@ def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne
     fields.setdefault("status", "open")
     if crawl_id:
         fields["crawl_id"] = crawl_id
-    return UpdateOne(
-        job_key(item),
-        {"$set": fields, "$min": {"first_seen": seen_at}, "$max": {"last_seen": seen_at}},
-        upsert=True,
-    )
+    stored = getattr(item, "_stored", None)
+    if stored:
+        # Most postings are unchanged between crawls: send only what differs from the stored document.
+        fields = {k: v for k, v in fields.items() if k not in stored or stored[k] != v}
+    update: dict[str, Any] = {"$min": {"first_seen": seen_at}, "$max": {"last_seen": seen_at}}
+    if fields:
+        update["$set"] = fields
+    return UpdateOne(job_key(item), update, upsert=True)
 
 
 class MongoWriterPipeline:
@@ -65,10 +71,26 @@ class MongoWriterPipeline:
         self.backoff = settings.getfloat("CRAWLERATS_WRITE_BACKOFF", WRITE_BACKOFF)
         self.failed = False
         self.collection: Any = None
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MongoWriterPipeline:
         return cls(crawler)
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        """An earlier stage lost an item to a database error (e.g. the dedup stage's reads during an
+        outage): stop the crawl as if the write had failed, so the loss is never silent and nothing is
+        closed; the next run stores the item."""
+        if not failure.check(PyMongoError):
+            return  # the writer's own DatabaseWriteError was counted by _give_up
+        self.crawler.stats.inc_value("crawlerats/dropped/database_error")
+        if self.failed:
+            return
+        self.failed = True
+        exc = failure.value
+        self.crawler.stats.set_value("crawlerats/database_error", f"{exc.__class__.__name__}: {str(exc)[:300]}")
+        logger.error("A pipeline stage lost an item to a database error, stopping the crawl: %s", exc)
+        self._close_engine()
 
     async def open_spider(self) -> None:
         conn = await crawl_connection(self.crawler)
@@ -90,8 +112,12 @@ class MongoWriterPipeline:
         operations = [upsert_operation(item, seen_at, crawl_id) for item in items]
         for attempt in range(1, self.attempts + 1):
             try:
-                result = self.collection.bulk_write(operations, ordered=False)
+                result = self.collection.bulk_write(operations, ordered=False) if operations else None
                 break
+            except (InvalidDocument, UnicodeEncodeError, OverflowError) as exc:
+                # One document BSON cannot hold must not lose the batch: drop it (counted) and write the rest.
+                operations = self._storable_operations(operations, exc)
+                continue
             except BulkWriteError as exc:
                 # Duplicate-key races between concurrent crawls: the other writer inserted first; retry
                 # turns our upsert into an update. Other write errors are real and reported.
@@ -110,14 +136,26 @@ class MongoWriterPipeline:
                 time.sleep(delay)
         stats = self.crawler.stats
         stats.inc_value("crawlerats/items/stored", len(items))
-        stats.inc_value("crawlerats/db/upserted", result.upserted_count)
-        stats.inc_value("crawlerats/db/modified", result.modified_count)
+        stats.inc_value("crawlerats/db/upserted", result.upserted_count if result else 0)
+        stats.inc_value("crawlerats/db/modified", result.modified_count if result else 0)
         for item in items:
             adapter = ItemAdapter(item)
             stored = getattr(item, "_stored", None) or {}
             adapter["first_seen"] = stored.get("first_seen") or seen_at
             adapter["last_seen"] = seen_at
             adapter.setdefault("status", "open")
+
+    def _storable_operations(self, operations: list[UpdateOne], exc: Exception) -> list[UpdateOne]:
+        keep = []
+        for operation in operations:
+            try:
+                bson.encode(operation._doc)
+            except (InvalidDocument, UnicodeEncodeError, OverflowError):
+                self.crawler.stats.inc_value("crawlerats/dropped/unstorable")
+                logger.error("Dropped an unstorable posting %s: %s", operation._filter, exc)
+            else:
+                keep.append(operation)
+        return keep
 
     def _give_up(self, items: list[Any], exc: Exception) -> None:
         self.failed = True

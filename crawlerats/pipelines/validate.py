@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,35 @@ logger = logging.getLogger(__name__)
 COVERAGE_FIELDS = ("title", "location", "posted_at", "description_text", "salary")
 _STRING_FIELDS = ("company_name", "requisition_id", "department", "team", "employment_type_raw", "location",
                   "description_html", "description_text", "url", "apply_url", "posted_at_raw", "updated_at_raw")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INT64 = 2**63
+
+
+def _storable(value: Any, depth: int = 0) -> Any:
+    """`value` itself when BSON can encode it, else a repaired copy (see `_make_storable`)."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")  # fails only on lone surrogates; faster than searching for them
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if -_INT64 <= value < _INT64 else str(value)
+    if depth > 40:
+        return value
+    if isinstance(value, dict):
+        pairs = [(k, _storable(k, depth + 1), v, _storable(v, depth + 1)) for k, v in value.items()]
+        if all(k2 is k and v2 is v for k, k2, v, v2 in pairs):
+            return value
+        return {k2: v2 for _, k2, _, v2 in pairs}
+    if isinstance(value, (list, tuple)):
+        items = [_storable(v, depth + 1) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
 
 
 def drop(crawler: Crawler | None, reason: str, message: str) -> DropItem:
@@ -42,6 +72,7 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
+        self._make_storable(adapter)
         for field in ("ats", "company", "job_id"):
             value = adapter.get(field)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -56,10 +87,20 @@ class ValidatePipeline:
             raise drop(self.crawler, "duplicate_in_run", "/".join(key))
         self.seen.add(key)
         self._check_types(adapter)
+        self.crawler.stats.inc_value("crawlerats/field/checked")
         for field in COVERAGE_FIELDS:
             if not adapter.get(field):
                 self.crawler.stats.inc_value(f"crawlerats/field/{field}/missing")
         return item
+
+    def _make_storable(self, adapter: ItemAdapter) -> None:
+        """Repair values BSON cannot hold, which would fail the whole batch's write: lone UTF-16
+        surrogates (JSON `\\ud800` escapes) become U+FFFD, integers beyond 64 bits become strings."""
+        for field, value in list(adapter.items()):
+            repaired = _storable(value)
+            if repaired is not value:
+                adapter[field] = repaired
+                self.crawler.stats.inc_value(f"crawlerats/repaired/{field}_unstorable")
 
     def _check_types(self, adapter: ItemAdapter) -> None:
         for field in _STRING_FIELDS:

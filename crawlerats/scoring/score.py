@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -20,9 +20,14 @@ from crawlerats.normalize.salary import parse_salary_text
 from crawlerats.scoring import signals as sig
 from crawlerats.scoring.config import RISK_LEVELS, pay_transparency_text
 
-#: Lines of description text that may state pay; only these are searched for an amount.
-_PAY_LINE = re.compile(r"salary|pay range|pay scale|base pay|compensation|wage|hourly rate|per hour|per year|"
-                       r"annual|remuneration|gehalt|salaire", re.I)
+#: Lines of description text that may state pay; only these are searched for an amount. The lookahead
+#: (the alternatives' first letters) only makes the scan faster: positions that cannot start a match are
+#: rejected with one test instead of one per alternative.
+_PAY_LINE = re.compile(r"(?=[sbcpwharg])(?:salary|pay range|pay scale|base pay|compensation|wage|hourly rate|"
+                       r"per hour|per year|annual|remuneration|gehalt|salaire)", re.I)
+#: What str.splitlines() splits on.
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_END = re.compile(f"[{_LINE_BREAKS}]")
 
 
 def _utc(value: Any) -> datetime | None:
@@ -58,12 +63,27 @@ def disclosed_pay(doc: Mapping[str, Any], text: str) -> str | None:
         parsed = parse_salary_text(raw)
         if parsed:
             return str(parsed["raw"])
-    for line in text.splitlines():
-        if len(line) < 400 and _PAY_LINE.search(line):
+    for line in _pay_lines(text):
+        if len(line) < 400:
             parsed = parse_salary_text(line)
             if parsed:
                 return f"in the description: {parsed['raw']}"
     return None
+
+
+def _pay_lines(text: str) -> Iterator[str]:
+    """The lines of `text` (as str.splitlines() cuts them) that `_PAY_LINE` matches, in order.
+
+    One scan of the whole text instead of one search per line; a match never spans a line break.
+    """
+    line_end = -1
+    for match in _PAY_LINE.finditer(text):
+        if match.start() < line_end:
+            continue  # another match on the line already given
+        start = max(text.rfind(char, 0, match.start()) for char in _LINE_BREAKS) + 1
+        found = _LINE_END.search(text, match.end())
+        line_end = found.start() if found else len(text)
+        yield text[start:line_end]
 
 
 @lru_cache(maxsize=1)
@@ -72,13 +92,22 @@ def _jurisdictions() -> tuple[dict[str, Any], ...]:
     return tuple(table)
 
 
-def _loc_matches(jur: Mapping[str, Any], loc: Mapping[str, Any]) -> bool:
+@lru_cache(maxsize=1)
+def _jurisdiction_keys() -> tuple[tuple[dict[str, Any], frozenset[str], str, date], ...]:
+    """Per jurisdiction, what `_loc_matches` compares, computed once: (jur, city names, region, effective)."""
+    return tuple(
+        (jur, frozenset(n.lower() for n in [jur.get("city"), *jur.get("city_aliases", [])] if n),
+         (jur.get("region") or "").lower(), date.fromisoformat(jur["effective"]))
+        for jur in _jurisdictions()
+    )
+
+
+def _loc_matches_keys(jur: Mapping[str, Any], names: frozenset[str], jur_region: str, loc: Mapping[str, Any]) -> bool:
     if (loc.get("country") or "").upper() != jur["country"]:
         return False
     city = (loc.get("city") or "").strip().lower()
     region = (loc.get("region") or "").strip().lower()
-    names = {n.lower() for n in [jur.get("city"), *jur.get("city_aliases", [])] if n}
-    region_ok = bool(region) and region == (jur.get("region") or "").lower()
+    region_ok = bool(region) and region == jur_region
     if jur.get("city"):
         return city in names and (region_ok or not region)
     return region_ok or (not region and city in names)
@@ -91,8 +120,8 @@ def pay_law(locations: Any, on: datetime) -> tuple[dict[str, Any] | None, str | 
     day = on.date()
     places = [loc for loc in locations if isinstance(loc, Mapping)]
     for loc in places:
-        for jur in _jurisdictions():
-            if _loc_matches(jur, loc) and date.fromisoformat(jur["effective"]) <= day:
+        for jur, names, jur_region, effective in _jurisdiction_keys():
+            if _loc_matches_keys(jur, names, jur_region, loc) and effective <= day:
                 return jur, (loc.get("raw") or loc.get("city") or loc.get("region") or jur["id"])
     first = next((loc.get("raw") or loc.get("city") for loc in places if loc.get("raw") or loc.get("city")), None)
     return None, first

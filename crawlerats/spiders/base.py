@@ -239,7 +239,7 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             if fallback is not None:
                 yield from self.emit(board, [None], lambda _b, _raw: fallback())
             return
-        self.board_failed(board, f"{reason} at {request.url}")
+        self.board_failed(board, f"{reason} at {request.meta.get('original_url') or request.url}")
 
     @staticmethod
     def _failure_reason(failure: Failure) -> str:

@@ -7,6 +7,7 @@ raw status codes and bodies for fault injection. Every request is recorded in `s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -47,10 +48,8 @@ def paged_list(items: list[Any], skip: str = "skip", limit: str = "limit", wrap:
     def handler(query: dict[str, str], body: bytes) -> Reply:
         source = query
         if body:
-            try:
+            with contextlib.suppress(ValueError):
                 source = {**query, **{k: str(v) for k, v in json.loads(body).items() if not isinstance(v, dict)}}
-            except ValueError:
-                pass
         start = int(source.get(skip, 0) or 0)
         size = int(source.get(limit, len(items)) or len(items))
         page = items[start : start + size]

@@ -1,0 +1,157 @@
+"""Benchmark: web page latency with 100,000 stored postings, as a ratio to a bare indexed query in the same run.
+
+Starts its own secantusd-py server (temporary storage), seeds N postings shaped like docs/schema.md, creates
+the registered indexes, then times each page through the ASGI app (template rendering included) against
+two baselines measured on the same server in the same run:
+
+- `indexed`: a bare indexed `find({"first_seen": {"$gte": <2 days before the newest>}}).limit(25)`, the
+  cheapest useful list query (an index range that yields a page);
+- `naive`: `find({"status": "open"}).sort("first_seen", -1).limit(25)`, what a straightforward list would
+  send; on SecantusDB it reads every open posting (it uses an index only for an exactly index-shaped filter).
+
+    python bench/web.py [--postings 100000] [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pymongo import DESCENDING, MongoClient  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from crawlerats.web import create_app  # noqa: E402
+from tests.support.mongo import SecantusServer  # noqa: E402
+
+NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
+WORDS = ["Senior", "Staff", "Backend", "Frontend", "Data", "Platform", "Product", "Sales", "Support", "Security",
+         "Engineer", "Manager", "Analyst", "Designer", "Scientist", "Recruiter", "Lead", "Specialist"]
+CITIES = ["Stockholm, Sweden", "Berlin, Germany", "New York, NY", "Remote", "London, UK", "Austin, TX"]
+RISKS = [("low", "Low Risk", 10), ("medium", "Medium Risk", 40), ("high", "High Risk", 65),
+         ("very_high", "Very High Risk", 85)]
+ATSES = ["lever", "greenhouse", "ashby", "workday", "smartrecruiters", "workable"]
+
+
+def posting(n: int, rng: random.Random) -> dict[str, Any]:
+    risk, label, base = rng.choice(RISKS)
+    first_seen = NOW - timedelta(minutes=rng.randrange(0, 400 * 24 * 60))
+    title = " ".join(rng.sample(WORDS, 3))
+    company = f"company{n % 2000:04d}"
+    return {
+        "ats": ATSES[n % len(ATSES)], "company": company, "company_name": company.title(), "job_id": str(n),
+        "requisition_id": None, "title": title, "department": rng.choice(["Engineering", "Sales", "Support", None]),
+        "team": None, "employment_type": "full_time", "employment_type_raw": "Full-time",
+        "workplace_type": rng.choice(["remote", "hybrid", "onsite", None]), "locations": [],
+        "location": rng.choice(CITIES), "salary": None, "salary_raw": None,
+        "description_html": "<p>" + " ".join(rng.choices(WORDS, k=150)) + "</p>", "description_text": None,
+        "url": f"https://example.com/{n}", "apply_url": f"https://example.com/{n}/apply",
+        "posted_at": first_seen - timedelta(days=rng.randrange(0, 30)), "posted_at_raw": None,
+        "updated_at": None, "updated_at_raw": None, "extras": {},
+        "first_seen": first_seen, "last_seen": NOW, "crawl_id": "bench", "status": rng.choice(["open"] * 4 + ["closed"]),
+        "closed_at": None, "reopened_count": 0, "content_hash": f"{n:x}", "updated_seen_at": first_seen,
+        "repost_of": None, "repost_count": 0, "earlier_postings": [], "duplicate_group": None, "duplicate_count": 0,
+        "health": {"ghost_score": min(100, base + rng.randrange(0, 15)), "risk": risk, "risk_label": label,
+                   "days_active": (NOW - first_seen).days, "repost_count": 0, "signals": [], "scored_at": NOW,
+                   "version": "bench"},
+    }
+
+
+def timed(fn: Any, repeat: int) -> float:
+    """Median seconds of `repeat` calls after one warm-up call (3 calls when one takes over 2 s)."""
+    start = time.perf_counter()
+    fn()
+    if time.perf_counter() - start > 2:
+        repeat = min(repeat, 3)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postings", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+
+    storage = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    (storage / "db").mkdir()
+    server = SecantusServer(storage=storage / "db").start()
+    try:
+        client: MongoClient = MongoClient(server.uri, tz_aware=True)
+        db = client["bench_web"]
+        app = create_app(db, cache_seconds=0)  # creates the indexes; no cache: every stats request aggregates
+        rng = random.Random(7)
+        start = time.perf_counter()
+        batch: list[dict[str, Any]] = []
+        for n in range(args.postings):
+            batch.append(posting(n, rng))
+            if len(batch) == 2000:
+                db.jobs.insert_many(batch, ordered=False)
+                batch = []
+        if batch:
+            db.jobs.insert_many(batch, ordered=False)
+        # The crawl record every crawl writes; its start anchors the list's "newest" bands.
+        db.crawls.insert_one({"_id": "bench", "spider": "lever", "started_at": NOW, "finished_at": NOW,
+                              "finish_reason": "finished", "boards": {"ok": 2000, "failed": 0, "truncated": 0,
+                                                                      "incomplete": 0},
+                              "items": {"stored": args.postings, "dropped": {}}, "monitors": {"passed": True}})
+        print(f"seeded {db.jobs.estimated_document_count():,} postings in {time.perf_counter() - start:.1f} s", flush=True)
+
+        newest = max(d["first_seen"] for d in db.jobs.find({"first_seen": {"$gte": NOW - timedelta(days=1)}},
+                                                             {"first_seen": 1}))
+        window = {"first_seen": {"$gte": newest - timedelta(days=2)}}
+        baseline = timed(lambda: list(db.jobs.find(window).limit(25)), args.repeat)
+        naive = timed(lambda: list(db.jobs.find({"status": "open"}).sort("first_seen", DESCENDING).limit(25)),
+                      max(3, args.repeat // 5))
+        print(f"baseline indexed: find(first_seen >= newest-2d).limit(25): {baseline * 1000:8.1f} ms")
+        print(f"naive: find(status=open).sort(first_seen).limit(25):      {naive * 1000:8.1f} ms"
+              f"  ({naive / baseline:.1f} x indexed)")
+        web = TestClient(app)
+        sample = db.jobs.find_one({"job_id": "4242"})
+        pages = {
+            "/jobs (open, newest)": "/jobs",
+            "/jobs?sort=ghost": "/jobs?sort=ghost",
+            "/jobs?q=data+engineer (common words)": "/jobs?q=data+engineer",
+            "/jobs?q=zzz (no match: stops at SCAN_BUDGET)": "/jobs?q=zzz",
+            "/jobs?risk=very_high&status=any": "/jobs?risk=very_high&status=any",
+            "/jobs?risk=high&sort=ghost": "/jobs?risk=high&sort=ghost",
+            "/jobs?company=company0042": "/jobs?company=company0042",
+            "/jobs?ats=workday&workplace=remote": "/jobs?ats=workday&workplace=remote",
+            "/jobs?page=40": "/jobs?page=40",
+            "/jobs/<ats>/<company>/<job_id>": f"/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
+            "/companies/<ats>/<company>": f"/companies/{sample['ats']}/{sample['company']}",
+        }
+        print(f"{'page':42} {'median ms':>10} {'x indexed':>10} {'x naive':>8}")
+        for label, path in pages.items():
+            assert web.get(path).status_code == 200, path
+            seconds = timed(lambda path=path: web.get(path), args.repeat)
+            print(f"{label:42} {seconds * 1000:10.1f} {seconds / baseline:10.1f} {seconds / naive:8.2f}", flush=True)
+        stats = timed(lambda: web.get("/stats"), max(3, args.repeat // 5))
+        print(f"{'/stats (uncached aggregation)':42} {stats * 1000:10.1f} {stats / baseline:10.1f} {stats / naive:8.2f}")
+        cached = TestClient(create_app(db, create_indexes=False, cache_seconds=600))
+        stats_cached = timed(lambda: cached.get("/stats"), args.repeat)
+        print(f"{'/stats (cached, 60 s default)':42} {stats_cached * 1000:10.1f} {stats_cached / baseline:10.1f} "
+              f"{stats_cached / naive:8.2f}")
+        client.drop_database("bench_web")
+        client.close()
+    finally:
+        server.stop()
+        shutil.rmtree(storage, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

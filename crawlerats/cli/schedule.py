@@ -1,0 +1,70 @@
+"""`crawlerats schedule`: post sharded crawls to the least-loaded Scrapyd nodes, once or every N seconds."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime
+
+from crawlerats.scheduling.planner import format_report, key_values, next_slot, node_list, schedule_round
+
+
+def ats_spiders() -> list[str]:
+    """Every board-crawling (AtsSpider) spider of the project, by name."""
+    from scrapy.spiderloader import SpiderLoader
+
+    from crawlerats.cli.settings import project_settings
+    from crawlerats.spiders.base import AtsSpider
+
+    loader = SpiderLoader.from_settings(project_settings())
+    return sorted(name for name in loader.list() if issubclass(loader.load(name), AtsSpider))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "schedule", help="schedule sharded crawls on Scrapyd nodes (least-loaded first)",
+        description="Post one Scrapyd job per shard (schedule.json) to the least-loaded nodes. Job ids are "
+                    "deterministic per spider, shard and time slot, so re-running in the same slot schedules "
+                    "nothing twice; shards whose previous job is still pending or running are skipped.",
+    )
+    parser.add_argument("--nodes", required=True, help="comma-separated Scrapyd URLs, e.g. http://a:6800,http://b:6800")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--spider", action="append", help="spider to schedule (repeatable)")
+    which.add_argument("--all", action="store_true", help="every ATS spider")
+    parser.add_argument("--shards", type=int, default=1, help="split each spider's boards into N shards (default 1)")
+    parser.add_argument("--project", default="crawlerats", help="Scrapyd project name (default crawlerats)")
+    parser.add_argument("--setting", action="append", metavar="K=V", help="Scrapy setting for the jobs (repeatable)")
+    parser.add_argument("--arg", action="append", metavar="k=v", help="spider argument for the jobs (repeatable)")
+    parser.add_argument("--egg-version", default=None, metavar="VERSION",
+                        help="run this deployed egg version (Scrapyd _version; default the latest)")
+    parser.add_argument("--every", type=int, default=None, metavar="SECONDS",
+                        help="keep running: one round per time slot of SECONDS (Ctrl-C stops)")
+    parser.add_argument("--slot", type=int, default=None, metavar="SECONDS",
+                        help="time-slot length for job ids (default: --every, else 3600)")
+    parser.add_argument("--dry-run", action="store_true", help="show where jobs would go; post nothing")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each node (default 10)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    nodes = node_list(args.nodes)
+    for node in nodes:
+        node.timeout = args.timeout
+    spiders = ats_spiders() if args.all else list(dict.fromkeys(args.spider))
+    settings = key_values(args.setting, "--setting")
+    spider_args = key_values(args.arg, "--arg")
+    if "shard" in spider_args:
+        raise ValueError("--arg shard=... is set by --shards")
+    slot_seconds = args.slot or args.every or 3600
+    if slot_seconds < 1:
+        raise ValueError("--slot/--every must be at least 1 second")
+    while True:
+        report = schedule_round(nodes, spiders, args.shards, project=args.project, args=spider_args,
+                                settings=settings, slot_seconds=slot_seconds, dry_run=args.dry_run,
+                                version=args.egg_version)
+        print(format_report(report), flush=True)
+        if not args.every:
+            return 0 if report.ok else 1
+        wake = next_slot(datetime.now(UTC), slot_seconds)
+        print(f"Next round at {wake:%Y-%m-%d %H:%M:%S} UTC", flush=True)
+        time.sleep(max(0.0, (wake - datetime.now(UTC)).total_seconds()))

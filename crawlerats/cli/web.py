@@ -1,0 +1,34 @@
+"""`crawlerats web`: serve the read-only job board over the configured MongoDB (MONGO_URI or embedded)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from crawlerats.cli.settings import project_settings
+from crawlerats.db.connection import connect
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("web", help="serve the read-only job board (Ctrl-C to stop)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from crawlerats.web import create_app  # registers the web indexes before connect() creates indexes
+
+    conn = connect(project_settings())
+    try:
+        app = create_app(conn.db, create_indexes=False, warm=True)
+        print(f"CrawlerATS web on http://{args.host}:{args.port}/jobs  (database {conn.db.name}); Ctrl-C to stop",
+              flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    finally:
+        conn.close()
+    return 0

@@ -1,0 +1,443 @@
+"""Apply the dedup rules to a batch of items against MongoDB, with a bounded number of indexed queries.
+
+Per batch: one query loads the stored documents by key, one loads candidate matches (LSH band keys or
+the normalised title + location key, both indexed per company), one loads the open members of the
+duplicate groups those candidates belong to. Everything else happens in memory, so the cost per item
+depends on how many near-matches a posting has, never on how many postings are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from itemadapter import ItemAdapter
+from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo.database import Database
+
+from crawlerats.db.indexes import register_indexes
+from crawlerats.dedup.events import make_event, write_events
+from crawlerats.dedup.features import Features, features, stored_features
+from crawlerats.dedup.match import near_identical, same_role
+
+logger = logging.getLogger(__name__)
+
+Key = tuple[str, str, str]
+
+register_indexes("jobs", [
+    IndexModel([("ats", ASCENDING), ("company", ASCENDING), ("dedup.bands", ASCENDING)], name="dedup_bands"),
+    IndexModel([("ats", ASCENDING), ("company", ASCENDING), ("duplicate_group", ASCENDING)],
+               name="dedup_duplicate_group"),
+])
+
+#: Stored fields handed to later stages on `item._stored` (the large text fields are left out).
+STORED_PROJECTION = {"description_html": 0, "description_text": 0}
+#: What a candidate match needs.
+CANDIDATE_PROJECTION = {
+    "_id": 0, "ats": 1, "company": 1, "job_id": 1, "title": 1, "status": 1, "first_seen": 1, "last_seen": 1,
+    "closed_at": 1, "posted_at": 1, "requisition_id": 1, "repost_count": 1, "earlier_postings": 1,
+    "duplicate_group": 1, "duplicate_count": 1, "content_hash": 1, "dedup": 1,
+}
+#: Most earlier postings kept on one document (the chain length stays exact in repost_count).
+MAX_EARLIER_POSTINGS = 50
+#: Upper bound of candidates read per batch item (a safety net against pathological boilerplate).
+CANDIDATES_PER_ITEM = 50
+
+
+def key_of(doc: Any) -> Key:
+    a = ItemAdapter(doc) if not isinstance(doc, dict) else doc
+    return (a["ats"], a["company"], a["job_id"])
+
+
+def board_clauses(keys: Iterable[Key]) -> list[dict[str, Any]]:
+    """One `{ats, company, job_id: {$in}}` filter per board, each served by the unique index.
+
+    Deliberately not one `$or`: SecantusDB answers `$or` with a collection scan, whose cost grows with
+    the number of stored postings.
+    """
+    by_board: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for ats, company, job_id in keys:
+        by_board[(ats, company)].add(job_id)
+    return [{"ats": a, "company": c, "job_id": {"$in": sorted(ids)}} for (a, c), ids in sorted(by_board.items())]
+
+
+def group_id(ats: str, company: str, job_id: str) -> str:
+    return "dup-" + hashlib.sha1(f"{ats}\x1f{company}\x1f{job_id}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class View:
+    """A posting as the rules see it: a batch item (writes go to the item) or a stored document."""
+
+    key: Key
+    feats: Features | None
+    status: str = "open"
+    title: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    closed_at: datetime | None = None
+    posted_at: datetime | None = None
+    requisition_id: str | None = None
+    repost_count: int = 0
+    earlier_postings: list[dict[str, Any]] = field(default_factory=list)
+    duplicate_group: str | None = None
+    duplicate_count: int = 0
+    item: Any = None
+    new: bool = False
+    group_changed: bool = False
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> View:
+        return cls(
+            key=key_of(doc), feats=stored_features(doc), status=doc.get("status") or "open",
+            title=doc.get("title"), first_seen=doc.get("first_seen"), last_seen=doc.get("last_seen"),
+            closed_at=doc.get("closed_at"), posted_at=doc.get("posted_at"), requisition_id=doc.get("requisition_id"),
+            repost_count=int(doc.get("repost_count") or 0), earlier_postings=list(doc.get("earlier_postings") or []),
+            duplicate_group=doc.get("duplicate_group"), duplicate_count=int(doc.get("duplicate_count") or 0),
+        )
+
+    @property
+    def role(self) -> str:
+        """Posts sharing a requisition id are one role."""
+        return f"req:{self.requisition_id}" if self.requisition_id else f"job:{self.key[2]}"
+
+    def summary(self) -> dict[str, Any]:
+        return {"job_id": self.key[2], "title": self.title, "first_seen": self.first_seen,
+                "last_seen": self.last_seen, "closed_at": self.closed_at, "posted_at": self.posted_at}
+
+
+class Pool:
+    """Views indexed by LSH band and by (title key, location key), per board."""
+
+    def __init__(self) -> None:
+        self.views: dict[Key, View] = {}
+        self.by_band: dict[tuple[str, str, int], set[Key]] = defaultdict(set)
+        self.by_keys: dict[tuple[str, str, str, str], set[Key]] = defaultdict(set)
+
+    def add(self, view: View, replace: bool = True) -> None:
+        if view.key in self.views and not replace:
+            return
+        self.views[view.key] = view
+        if view.feats is None:
+            return
+        ats, company, _ = view.key
+        for band in view.feats.bands:
+            self.by_band[(ats, company, band)].add(view.key)
+        self.by_keys[(ats, company, view.feats.title_key, view.feats.location_key)].add(view.key)
+
+    def near(self, view: View) -> list[View]:
+        if view.feats is None:
+            return []
+        ats, company, _ = view.key
+        keys: set[Key] = set(self.by_keys.get((ats, company, view.feats.title_key, view.feats.location_key), ()))
+        for band in view.feats.bands:
+            keys |= self.by_band.get((ats, company, band), set())
+        keys.discard(view.key)
+        return [self.views[k] for k in sorted(keys)]
+
+
+@dataclass
+class Counters:
+    opened: int = 0
+    changed: int = 0
+    reopened: int = 0
+    reposted: int = 0
+    grouped: int = 0
+    closed: int = 0
+    candidates: int = 0
+    members_updated: int = 0
+
+    def as_stats(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+class DedupEngine:
+    """The dedup rules over one database. Methods run in a worker thread (blocking pymongo calls)."""
+
+    def __init__(self, db: Database, now: Callable[[], datetime], crawl_id: str | None = None,
+                 repost_min_age: timedelta = timedelta(days=7)) -> None:
+        self.db = db
+        self.jobs = db["jobs"]
+        self.events = db["job_events"]
+        self.now = now
+        self.crawl_id = crawl_id
+        self.repost_min_age = repost_min_age
+        #: Postings whose duplicate group must be checked again after the crawl's writes (see `recheck`).
+        self.dirty: set[Key] = set()
+        #: Groups that lost a member (content change, close): recounted at the end (see `recount`).
+        self.left_groups: set[tuple[str, str, str]] = set()
+
+    # --- queries ------------------------------------------------------------------------------------
+    def _find_each(self, clauses: list[dict[str, Any]], projection: dict[str, Any],
+                   limit: int = 0) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for clause in clauses:
+            found.extend(self.jobs.find(clause, projection, limit=limit))
+        return found
+
+    def _candidates(self, views: list[View]) -> list[dict[str, Any]]:
+        """Per board, one indexed query: stored postings sharing a band key (LSH band or the title+location
+        key) with any of the views."""
+        bands: dict[tuple[str, str], set[int]] = defaultdict(set)
+        count: dict[tuple[str, str], int] = defaultdict(int)
+        for v in views:
+            if v.feats is not None:
+                bands[v.key[:2]].update(v.feats.bands)
+                count[v.key[:2]] += 1
+        found: list[dict[str, Any]] = []
+        for (ats, company), values in sorted(bands.items()):
+            query = {"ats": ats, "company": company, "dedup.bands": {"$in": sorted(values)}}
+            found.extend(self.jobs.find(query, CANDIDATE_PROJECTION, limit=CANDIDATES_PER_ITEM * count[(ats, company)]))
+        return found
+
+    def _group_members(self, groups: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+        by_board: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for ats, company, gid in groups:
+            by_board[(ats, company)].add(gid)
+        clauses = [{"ats": a, "company": c, "duplicate_group": {"$in": sorted(g)}, "status": "open"}
+                   for (a, c), g in sorted(by_board.items())]
+        return self._find_each(clauses, CANDIDATE_PROJECTION)
+
+    def _load_pool(self, views: list[View], counters: Counters) -> Pool:
+        pool = Pool()
+        for doc in self._candidates(views):
+            pool.add(View.from_doc(doc))
+            counters.candidates += 1
+        for v in views:  # the batch's own, fresher, views win over stored copies
+            pool.add(v)
+        groups = {(k[0], k[1], v.duplicate_group) for k, v in pool.views.items() if v.duplicate_group}
+        for doc in self._group_members(groups):
+            pool.add(View.from_doc(doc), replace=False)
+        return pool
+
+    # --- a batch of crawled items -----------------------------------------------------------------------
+    def process_batch(self, items: list[Any]) -> Counters:
+        """Set the dedup fields on every item (and `item._stored`), update other group members, write events."""
+        now = self.now()
+        counters = Counters()
+        keys = [key_of(item) for item in items]
+        stored = {key_of(doc): doc for doc in self._find_each(board_clauses(keys), STORED_PROJECTION)}
+        events: list[dict[str, Any]] = []
+        views: list[View] = []
+        dirty: list[View] = []
+        for item, key in zip(items, keys, strict=True):
+            adapter = ItemAdapter(item)
+            doc = stored.get(key)
+            item._stored = doc
+            feats = features(dict(adapter.items()))
+            view = self._same_posting(adapter, key, doc, feats, now, events, counters)
+            view.item = item
+            views.append(view)
+            if doc is None or doc.get("content_hash") != feats.content_hash or doc.get("status") == "closed" \
+                    or stored_features(doc) is None:
+                dirty.append(view)
+        if dirty:
+            pool = self._load_pool(views, counters)
+            for view in dirty:
+                if view.new:
+                    self._repost(view, pool, now, events, counters)
+            for view in dirty:
+                self._assign_group(view, pool)
+            self._flush_group_changes(pool.views.values(), counters)
+            self.dirty.update(v.key for v in dirty)
+        for view in views:
+            adapter = ItemAdapter(view.item)
+            adapter["repost_count"] = view.repost_count
+            adapter["earlier_postings"] = view.earlier_postings
+            adapter["duplicate_group"] = view.duplicate_group
+            adapter["duplicate_count"] = view.duplicate_count
+            if view.duplicate_group:
+                counters.grouped += 1
+        write_events(self.events, events)
+        return counters
+
+    def _same_posting(self, adapter: ItemAdapter, key: Key, doc: dict[str, Any] | None, feats: Features,
+                      now: datetime, events: list[dict[str, Any]], counters: Counters) -> View:
+        adapter["status"] = "open"
+        adapter["closed_at"] = None
+        adapter["content_hash"] = feats.content_hash
+        adapter["dedup"] = feats.as_subdocument()
+        view = View(key=key, feats=feats, title=adapter.get("title"), posted_at=adapter.get("posted_at"),
+                    requisition_id=adapter.get("requisition_id"), last_seen=now)
+        if doc is None:
+            view.new = True
+            view.first_seen = now
+            adapter["reopened_count"] = 0
+            adapter["updated_seen_at"] = now
+            adapter["repost_of"] = None
+            events.append(make_event(key, "opened", now, self.crawl_id, details={"title": view.title}))
+            counters.opened += 1
+            return view
+        view.first_seen = doc.get("first_seen")
+        view.repost_count = int(doc.get("repost_count") or 0)
+        view.earlier_postings = list(doc.get("earlier_postings") or [])
+        view.duplicate_group = doc.get("duplicate_group")
+        view.duplicate_count = int(doc.get("duplicate_count") or 0)
+        adapter["repost_of"] = doc.get("repost_of")
+        reopened = int(doc.get("reopened_count") or 0)
+        if doc.get("status") == "closed":
+            reopened += 1
+            events.append(make_event(key, "reopened", now, self.crawl_id, (reopened,),
+                                     {"reopened_count": reopened, "closed_at": doc.get("closed_at")}))
+            counters.reopened += 1
+        adapter["reopened_count"] = reopened
+        previous = doc.get("content_hash")
+        if previous and previous != feats.content_hash:
+            adapter["updated_seen_at"] = now
+            events.append(make_event(key, "changed", now, self.crawl_id, (previous, feats.content_hash),
+                                     {"from_hash": previous, "to_hash": feats.content_hash,
+                                      "title": view.title, "previous_title": doc.get("title")}))
+            counters.changed += 1
+        else:
+            adapter["updated_seen_at"] = doc.get("updated_seen_at") or doc.get("first_seen") or now
+        return view
+
+    def _repost(self, view: View, pool: Pool, now: datetime, events: list[dict[str, Any]],
+                counters: Counters) -> None:
+        """A new posting matching an earlier one (closed, or first seen long enough ago) continues its chain."""
+        best: View | None = None
+        for other in pool.near(view):
+            if other.new or other.first_seen is None or other.feats is None or view.feats is None:
+                continue
+            old_enough = other.status == "closed" or other.first_seen <= now - self.repost_min_age
+            sibling = (other.status == "open" and view.requisition_id is not None
+                       and other.requisition_id == view.requisition_id)
+            if not old_enough or sibling or not same_role(view.feats, other.feats):
+                continue
+            if best is None or (other.first_seen, other.repost_count, other.key) > (best.first_seen, best.repost_count,
+                                                                                   best.key):
+                best = other
+        if best is None:
+            return
+        view.repost_count = best.repost_count + 1
+        view.earlier_postings = (best.earlier_postings + [best.summary()])[-MAX_EARLIER_POSTINGS:]
+        repost_of = {"ats": best.key[0], "company": best.key[1], "job_id": best.key[2]}
+        ItemAdapter(view.item)["repost_of"] = repost_of
+        events.append(make_event(view.key, "reposted", now, self.crawl_id, (),
+                                 {"repost_of": repost_of, "repost_count": view.repost_count}))
+        counters.reposted += 1
+
+    # --- duplicate groups ---------------------------------------------------------------------------------
+    def _assign_group(self, view: View, pool: Pool) -> None:
+        """Join the open near-identical postings of the company (and their groups) into one group."""
+        if view.feats is None or view.status != "open":
+            return
+        neighbours = [o for o in pool.near(view)
+                      if o.status == "open" and o.feats is not None
+                      and not (view.requisition_id and o.requisition_id == view.requisition_id)
+                      and near_identical(view.feats, o.feats)]
+        ats, company, _ = view.key
+        component: dict[Key, View] = {view.key: view}
+        gids = {o.duplicate_group for o in neighbours if o.duplicate_group}
+        for o in neighbours:
+            component[o.key] = o
+        for o in list(pool.views.values()):
+            if o.status == "open" and o.duplicate_group in gids and o.key[:2] == (ats, company):
+                component[o.key] = o
+        roles = {m.role for m in component.values()}
+        if len(roles) < 2:
+            if view.duplicate_group:
+                self.left_groups.add((ats, company, view.duplicate_group))
+            self._set_group(view, None, 0)
+            return
+        gid = min(gids) if gids else group_id(ats, company, min(k[2] for k in component))
+        if view.duplicate_group and view.duplicate_group != gid:
+            self.left_groups.add((ats, company, view.duplicate_group))
+        for member in component.values():
+            self._set_group(member, gid, len(roles))
+
+    @staticmethod
+    def _set_group(view: View, gid: str | None, count: int) -> None:
+        if (view.duplicate_group, view.duplicate_count) != (gid, count):
+            view.duplicate_group, view.duplicate_count = gid, count
+            view.group_changed = True
+
+    def _flush_group_changes(self, views: Iterable[View], counters: Counters) -> None:
+        """Stored postings (not in the batch) whose group changed get it with one bulk update."""
+        ops = []
+        for v in views:
+            if v.group_changed and v.item is None:
+                ops.append(UpdateOne({"ats": v.key[0], "company": v.key[1], "job_id": v.key[2], "status": "open"},
+                                     {"$set": {"duplicate_group": v.duplicate_group,
+                                               "duplicate_count": v.duplicate_count}}))
+                v.group_changed = False
+        if ops:
+            self.jobs.bulk_write(ops, ordered=False)
+            counters.members_updated += len(ops)
+
+    # --- after the crawl's writes ---------------------------------------------------------------------
+    def recheck(self, keys: Iterable[Key], chunk: int = 500) -> Counters:
+        """Recompute the groups of `keys` from the database alone, once every batch has been written.
+
+        A batch cannot see postings another in-flight batch (or a concurrent crawl) has not written yet;
+        rechecking after the writes makes the groups converge whatever the interleaving.
+        """
+        counters = Counters()
+        pending = sorted(set(keys))
+        for start in range(0, len(pending), chunk):
+            part = pending[start:start + chunk]
+            clauses = [{**clause, "status": "open"} for clause in board_clauses(part)]
+            views = [View.from_doc(doc) for doc in self._find_each(clauses, CANDIDATE_PROJECTION)]
+            views = [v for v in views if v.feats is not None]
+            if not views:
+                continue
+            pool = self._load_pool(views, counters)
+            for view in views:
+                self._assign_group(pool.views[view.key], pool)
+            self._flush_group_changes(pool.views.values(), counters)
+        return counters
+
+    def recount(self, groups: Iterable[tuple[str, str, str]]) -> int:
+        """Recount groups that lost members; a group left with fewer than two roles is dissolved."""
+        groups = set(groups)
+        if not groups:
+            return 0
+        members: dict[tuple[str, str, str], list[View]] = defaultdict(list)
+        for doc in self._group_members(groups):
+            view = View.from_doc(doc)
+            members[(view.key[0], view.key[1], view.duplicate_group or "")].append(view)
+        ops = []
+        for group, views in members.items():
+            roles = {v.role for v in views}
+            gid, count = (group[2], len(roles)) if len(roles) >= 2 else (None, 0)
+            for v in views:
+                if (v.duplicate_group, v.duplicate_count) != (gid, count):
+                    ops.append(UpdateOne({"ats": v.key[0], "company": v.key[1], "job_id": v.key[2],
+                                          "duplicate_group": v.duplicate_group},
+                                         {"$set": {"duplicate_group": gid, "duplicate_count": count}}))
+        if ops:
+            self.jobs.bulk_write(ops, ordered=False)
+        return len(ops)
+
+    def close_missing(self, ats: str, company: str, seen_ids: set[str], started_at: datetime,
+                      closed_at: datetime) -> int:
+        """Close the board's open postings not listed in this (complete) crawl and not seen since it began."""
+        query = {"ats": ats, "company": company, "status": "open", "last_seen": {"$lt": started_at}}
+        gone = [d for d in self.jobs.find(query, {"_id": 0, "job_id": 1, "reopened_count": 1, "duplicate_group": 1,
+                                                  "last_seen": 1, "title": 1})
+                if d["job_id"] not in seen_ids]
+        if not gone:
+            return 0
+        ops, events = [], []
+        for d in gone:
+            key = (ats, company, d["job_id"])
+            ops.append(UpdateOne({"ats": ats, "company": company, "job_id": d["job_id"], "status": "open",
+                                  "last_seen": {"$lt": started_at}},
+                                 {"$set": {"status": "closed", "closed_at": closed_at,
+                                           "duplicate_group": None, "duplicate_count": 0}}))
+            events.append(make_event(key, "closed", closed_at, self.crawl_id, (int(d.get("reopened_count") or 0),),
+                                     {"last_seen": d.get("last_seen"), "title": d.get("title")}))
+            if d.get("duplicate_group"):
+                self.left_groups.add((ats, company, d["duplicate_group"]))
+        self.jobs.bulk_write(ops, ordered=False)
+        # Events only for postings this call (or a concurrent closer at the same instant) really closed.
+        closed = {d["job_id"] for d in self.jobs.find(
+            {"ats": ats, "company": company, "job_id": {"$in": [d["job_id"] for d in gone]}, "status": "closed",
+             "closed_at": closed_at}, {"_id": 0, "job_id": 1})}
+        write_events(self.events, [e for e in events if e["job_id"] in closed])
+        return len(closed)

@@ -1,0 +1,1 @@
+"""CrawlerATS downloader middlewares (retry with backoff and per-host Retry-After)."""

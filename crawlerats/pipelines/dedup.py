@@ -1,0 +1,94 @@
+"""Stage 2 (300): track postings across crawls: changes, reopenings, reposts, duplicates, closing.
+
+Items are batched (`Batcher`, worker thread); each batch costs a few indexed queries (see
+crawlerats/dedup/engine.py). When the crawl ends (`spider_closed`, which carries the finish reason),
+postings missing from every board crawled completely and successfully are closed, and the duplicate
+groups touched by the crawl are rechecked against what every batch (and any concurrent crawl) wrote.
+Rules and fields: docs/dedup.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawlerats.clock import now as clock_now
+from crawlerats.db.crawl import crawl_connection
+from crawlerats.dedup.engine import Counters, DedupEngine
+from crawlerats.pipelines.batching import Batcher
+
+logger = logging.getLogger(__name__)
+
+
+class DedupPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.batcher: Batcher[Any] = Batcher(
+            self._handle, size=settings.getint("CRAWLERATS_BATCH_SIZE", 500),
+            delay=settings.getfloat("CRAWLERATS_BATCH_DELAY", 0.1),
+        )
+        self.repost_min_age = timedelta(days=settings.getfloat("CRAWLERATS_DEDUP_REPOST_MIN_AGE_DAYS", 7))
+        self.engine: DedupEngine | None = None
+        self.started_at = clock_now(settings)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        return cls(crawler)
+
+    async def open_spider(self) -> None:
+        conn = await crawl_connection(self.crawler)
+        self.started_at = clock_now(self.crawler.settings)
+        self.engine = DedupEngine(conn.db, lambda: clock_now(self.crawler.settings),
+                                  getattr(self.crawler.spider, "crawl_id", None), self.repost_min_age)
+
+    async def process_item(self, item: Any) -> Any:
+        await self.batcher.submit(item)
+        return item
+
+    async def close_spider(self) -> None:
+        await self.batcher.drain()
+
+    def _handle(self, items: list[Any]) -> None:
+        assert self.engine is not None
+        self._count(self.engine.process_batch(items))
+
+    def _count(self, counters: Counters) -> None:
+        for name, value in counters.as_stats().items():
+            self.crawler.stats.inc_value(f"crawlerats/dedup/{name}", value)
+
+    async def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.engine is None:
+            return
+        try:
+            await asyncio.to_thread(self._finish, spider, reason)
+        except Exception:  # a failed close pass must not hide the crawl's own result
+            self.crawler.stats.inc_value("crawlerats/dedup/finish_errors")
+            logger.exception("Dedup close pass failed; nothing more is closed by this crawl")
+
+    def _finish(self, spider: Any, reason: str) -> None:
+        """Close what complete boards no longer list, then recheck and recount duplicate groups."""
+        assert self.engine is not None
+        stats = self.crawler.stats
+        if stats.get_value("crawlerats/database_error"):
+            logger.warning("Not closing postings: the crawl had a database error")
+            return
+        closed_at = clock_now(self.crawler.settings)
+        closed = 0
+        for (ats, company), outcome in sorted(getattr(spider, "outcomes", {}).items()):
+            state = outcome.outcome(reason)
+            if state != "ok":
+                logger.info("Not closing postings of %s/%s: board crawl %s", ats, company, state)
+                continue
+            closed += self.engine.close_missing(ats, company, set(outcome.seen_ids), self.started_at, closed_at)
+        stats.set_value("crawlerats/dedup/closed", closed)
+        self._count(self.engine.recheck(self.engine.dirty))
+        recounted = self.engine.recount(self.engine.left_groups)
+        if recounted:
+            stats.inc_value("crawlerats/dedup/members_updated", recounted)
