@@ -15,7 +15,7 @@ with the bare run just before it; the ratio reported is the median of the pair r
 plus best full over best bare. CPU seconds per item of the crawl process and of the database server show
 which side limits the full crawl.
 
-    python bench/crawl.py [--boards 200] [--per-board 50] [--rounds 3] [-s NAME=VALUE ...]
+    python bench/crawl.py [--boards 200] [--per-board 50] [--rounds 3] [--distinct] [-s NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import re
 import resource
 import shutil
 import socket
@@ -49,14 +51,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_boards(root: Path, boards: int, per_board: int) -> list[str]:
+_TEXT_RUN = re.compile(r">([^<]{20,})<")
+
+
+def scramble(posting: dict, seed: str) -> dict:
+    """The posting with the words of each description text run shuffled (same words, same HTML), so no
+    two postings share a description: real boards rarely hold ten copies of one text, as cycling five
+    fixture postings over a 50-posting board does, and near-identical texts are what dedup works hardest on."""
+    rnd = random.Random(seed)
+
+    def shuffle(match: re.Match[str]) -> str:
+        words = match.group(1).split()
+        rnd.shuffle(words)
+        return ">" + " ".join(words) + "<"
+
+    out = dict(posting)
+    for key in ("description", "additional"):
+        if isinstance(out.get(key), str):
+            out[key] = _TEXT_RUN.sub(shuffle, out[key])
+    out["lists"] = [{**block, "content": _TEXT_RUN.sub(shuffle, block.get("content") or "")}
+                    for block in out.get("lists") or []]
+    if isinstance(out.get("descriptionPlain"), str):
+        words = out["descriptionPlain"].split()
+        rnd.shuffle(words)
+        out["descriptionPlain"] = " ".join(words)
+    return out
+
+
+def write_boards(root: Path, boards: int, per_board: int, distinct: bool = False) -> list[str]:
     base = load(SPOTIFY) + load(VOLTUS)
     folder = root / "api.lever.co" / "v0" / "postings"
     folder.mkdir(parents=True)
     sites = []
     for b in range(boards):
         site = f"bench{b:05d}"
-        (folder / site).write_text(json.dumps(varied(base, per_board, site)))
+        postings = varied(base, per_board, site)
+        if distinct:
+            postings = [scramble(p, p["id"]) for p in postings]
+        (folder / site).write_text(json.dumps(postings))
         sites.append(site)
     return sites
 
@@ -163,6 +195,8 @@ def main() -> None:
     parser.add_argument("--boards", type=int, default=200)
     parser.add_argument("--per-board", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--distinct", action="store_true",
+                        help="shuffle each posting's description words, so no two postings share a text")
     parser.add_argument("--setting", "-s", action="append", default=[],
                         help="extra Scrapy setting for the full crawl, e.g. -s CRAWLERATS_BATCH_SIZE=1000")
     opts = parser.parse_args()
@@ -170,7 +204,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     work.chmod(0o755)  # nginx workers run unprivileged
     root = work / "site"
-    sites = write_boards(root, opts.boards, opts.per_board)
+    sites = write_boards(root, opts.boards, opts.per_board, opts.distinct)
     expected = len(sites) * opts.per_board
     server, mirror, kind = start_server(root)
     mongo = SecantusServer(work / "db").start()
@@ -183,7 +217,8 @@ def main() -> None:
     bare_cmd = [sys.executable, "-m", "scrapy", "runspider", str(REPO / "bench" / "bare_spider.py")]
     results: dict[str, tuple[list[Run], list[Run]]] = {"first crawl": ([], []), "re-crawl": ([], [])}
     print(f"server: {kind}; {opts.boards} boards x {opts.per_board} postings = {expected} items; "
-          f"{opts.rounds} round(s) of bare/first crawl/bare/re-crawl", flush=True)
+          f"{opts.rounds} round(s) of bare/first crawl/bare/re-crawl"
+          f"{'; descriptions scrambled per posting' if opts.distinct else ''}", flush=True)
     try:
         for round_no in range(1, opts.rounds + 1):
             full_cmd = [sys.executable, "-m", "scrapy", "crawl", "lever", "-a", f"companies_file={boards_file}",
