@@ -66,6 +66,17 @@ def board_clauses(keys: Iterable[Key]) -> list[dict[str, Any]]:
     return [{"ats": a, "company": c, "job_id": {"$in": sorted(ids)}} for (a, c), ids in sorted(by_board.items())]
 
 
+def key_only(key: Key) -> dict[str, str]:
+    """An update filter on the unique key alone: SecantusDB plans a filter with any field beyond an
+    index's own fields as a collection scan, so conditions go into the update pipeline (`when`)."""
+    return {"ats": key[0], "company": key[1], "job_id": key[2]}
+
+
+def conditional_set(values: dict[str, Any], when: dict[str, Any]) -> list[dict[str, Any]]:
+    """Update pipeline setting `values` only on documents where the aggregation expression `when` holds."""
+    return [{"$set": {field: {"$cond": [when, {"$literal": value}, f"${field}"]} for field, value in values.items()}}]
+
+
 def group_id(ats: str, company: str, job_id: str) -> str:
     return "dup-" + hashlib.sha1(f"{ats}\x1f{company}\x1f{job_id}".encode()).hexdigest()[:16]
 
@@ -199,9 +210,12 @@ class DedupEngine:
         by_board: dict[tuple[str, str], set[str]] = defaultdict(set)
         for ats, company, gid in groups:
             by_board[(ats, company)].add(gid)
-        clauses = [{"ats": a, "company": c, "duplicate_group": {"$in": sorted(g)}, "status": "open"}
-                   for (a, c), g in sorted(by_board.items())]
-        return self._find_each(clauses, CANDIDATE_PROJECTION)
+        found: list[dict[str, Any]] = []
+        for (ats, company), gids in sorted(by_board.items()):
+            # status is checked here, not in the filter: an extra field makes SecantusDB scan the collection
+            query = {"ats": ats, "company": company, "duplicate_group": {"$in": sorted(gids)}}
+            found.extend(d for d in self.jobs.find(query, CANDIDATE_PROJECTION) if d.get("status") == "open")
+        return found
 
     def _load_pool(self, views: list[View], counters: Counters) -> Pool:
         pool = Pool()
@@ -362,9 +376,9 @@ class DedupEngine:
         ops = []
         for v in views:
             if v.group_changed and v.item is None:
-                ops.append(UpdateOne({"ats": v.key[0], "company": v.key[1], "job_id": v.key[2], "status": "open"},
-                                     {"$set": {"duplicate_group": v.duplicate_group,
-                                               "duplicate_count": v.duplicate_count}}))
+                ops.append(UpdateOne(key_only(v.key), conditional_set(
+                    {"duplicate_group": v.duplicate_group, "duplicate_count": v.duplicate_count},
+                    {"$eq": ["$status", "open"]})))
                 v.group_changed = False
         if ops:
             self.jobs.bulk_write(ops, ordered=False)
@@ -381,8 +395,8 @@ class DedupEngine:
         pending = sorted(set(keys))
         for start in range(0, len(pending), chunk):
             part = pending[start:start + chunk]
-            clauses = [{**clause, "status": "open"} for clause in board_clauses(part)]
-            views = [View.from_doc(doc) for doc in self._find_each(clauses, CANDIDATE_PROJECTION)]
+            docs = self._find_each(board_clauses(part), CANDIDATE_PROJECTION)
+            views = [View.from_doc(doc) for doc in docs if doc.get("status") == "open"]
             views = [v for v in views if v.feats is not None]
             if not views:
                 continue
@@ -407,9 +421,9 @@ class DedupEngine:
             gid, count = (group[2], len(roles)) if len(roles) >= 2 else (None, 0)
             for v in views:
                 if (v.duplicate_group, v.duplicate_count) != (gid, count):
-                    ops.append(UpdateOne({"ats": v.key[0], "company": v.key[1], "job_id": v.key[2],
-                                          "duplicate_group": v.duplicate_group},
-                                         {"$set": {"duplicate_group": gid, "duplicate_count": count}}))
+                    ops.append(UpdateOne(key_only(v.key), conditional_set(
+                        {"duplicate_group": gid, "duplicate_count": count},
+                        {"$eq": ["$duplicate_group", v.duplicate_group]})))
         if ops:
             self.jobs.bulk_write(ops, ordered=False)
         return len(ops)
@@ -417,19 +431,19 @@ class DedupEngine:
     def close_missing(self, ats: str, company: str, seen_ids: set[str], started_at: datetime,
                       closed_at: datetime) -> int:
         """Close the board's open postings not listed in this (complete) crawl and not seen since it began."""
-        query = {"ats": ats, "company": company, "status": "open", "last_seen": {"$lt": started_at}}
+        query = {"ats": ats, "company": company, "status": "open"}  # index company_status, exactly
         gone = [d for d in self.jobs.find(query, {"_id": 0, "job_id": 1, "reopened_count": 1, "duplicate_group": 1,
                                                   "last_seen": 1, "title": 1})
-                if d["job_id"] not in seen_ids]
+                if d["job_id"] not in seen_ids and d.get("last_seen") is not None and d["last_seen"] < started_at]
         if not gone:
             return 0
         ops, events = [], []
         for d in gone:
             key = (ats, company, d["job_id"])
-            ops.append(UpdateOne({"ats": ats, "company": company, "job_id": d["job_id"], "status": "open",
-                                  "last_seen": {"$lt": started_at}},
-                                 {"$set": {"status": "closed", "closed_at": closed_at,
-                                           "duplicate_group": None, "duplicate_count": 0}}))
+            # conditional in the pipeline: a posting a concurrent crawl has just seen stays open
+            ops.append(UpdateOne(key_only(key), conditional_set(
+                {"status": "closed", "closed_at": closed_at, "duplicate_group": None, "duplicate_count": 0},
+                {"$and": [{"$eq": ["$status", "open"]}, {"$lt": ["$last_seen", started_at]}]})))
             events.append(make_event(key, "closed", closed_at, self.crawl_id, (int(d.get("reopened_count") or 0),),
                                      {"last_seen": d.get("last_seen"), "title": d.get("title")}))
             if d.get("duplicate_group"):
@@ -437,7 +451,8 @@ class DedupEngine:
         self.jobs.bulk_write(ops, ordered=False)
         # Events only for postings this call (or a concurrent closer at the same instant) really closed.
         closed = {d["job_id"] for d in self.jobs.find(
-            {"ats": ats, "company": company, "job_id": {"$in": [d["job_id"] for d in gone]}, "status": "closed",
-             "closed_at": closed_at}, {"_id": 0, "job_id": 1})}
+            {"ats": ats, "company": company, "job_id": {"$in": [d["job_id"] for d in gone]}},
+            {"_id": 0, "job_id": 1, "status": 1, "closed_at": 1})
+            if d.get("status") == "closed" and d.get("closed_at") == closed_at}
         write_events(self.events, [e for e in events if e["job_id"] in closed])
         return len(closed)
