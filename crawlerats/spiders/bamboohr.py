@@ -31,15 +31,7 @@ class BambooHrSpider(AtsSpider):
         yield self.request(board, f"{self.base_url(board)}/list", self.parse_list)
 
     def parse_list(self, response: Response, board: Board) -> Iterator[Any]:
-        data = self.parse_json(response, board, dict)
-        if data is None:
-            return
-        postings = data.get("result")
-        if not isinstance(postings, list):
-            self.board_failed(board, f"unexpected_payload (no result list) at {response.url}")
-            return
-        yield from self.emit(board, postings, self.detail_request)
-        self.board_finished(board)
+        yield from self.read_whole_board(response, board, "result", self.detail_request)
 
     def detail_request(self, board: Board, listed: dict[str, Any]) -> Any:
         job_id = listed.get("id")

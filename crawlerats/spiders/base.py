@@ -271,6 +271,28 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             return None
         return data
 
+    def parse_listing(self, response: Response, board: Board, key: str | None = None) -> list[Any] | None:
+        """The postings of a board page: the JSON body itself (`key` None) or its `key` list member.
+
+        None after failing the board with the reason (see `parse_json`, or no such list)."""
+        data = self.parse_json(response, board, list if key is None else dict)
+        if data is None or key is None:
+            return data
+        rows = data.get(key)
+        if not isinstance(rows, list):
+            self.board_failed(board, f"unexpected_payload (no {key} list) at {response.url}")
+            return None
+        return rows
+
+    def read_whole_board(self, response: Response, board: Board, key: str | None,
+                         build: Callable[[Board, Any], Any]) -> Iterator[Any]:
+        """For ATSs that serve a whole board in one response: emit every posting, then finish the board."""
+        rows = self.parse_listing(response, board, key)
+        if rows is None:
+            return
+        yield from self.emit(board, rows, build)
+        self.board_finished(board)
+
     def parse_xml(self, response: Response, board: Board, root: str | None = None) -> Any:
         """The XML root element (lxml), or None after failing the board: empty, truncated or malformed
         XML, or a root other than `root`. Strict parse (no recovery), no entities, no network."""

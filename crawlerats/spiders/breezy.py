@@ -33,11 +33,7 @@ class BreezySpider(AtsSpider):
         yield self.request(board, f"https://{board.company}.breezy.hr/json", self.parse_positions)
 
     def parse_positions(self, response: Response, board: Board) -> Iterator[Any]:
-        positions = self.parse_json(response, board, list)
-        if positions is None:
-            return
-        yield from self.emit(board, positions, self.position)
-        self.board_finished(board)
+        yield from self.read_whole_board(response, board, None, self.position)
 
     @staticmethod
     def locations(p: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:

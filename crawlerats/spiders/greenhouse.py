@@ -36,15 +36,7 @@ class GreenhouseSpider(AtsSpider):
         yield self.request(board, url, self.parse_board)
 
     def parse_board(self, response: Response, board: Board) -> Iterator[Any]:
-        data = self.parse_json(response, board)
-        if data is None:
-            return
-        jobs = data.get("jobs")
-        if not isinstance(jobs, list):
-            self.board_failed(board, f"unexpected_payload (no jobs list) at {response.url}")
-            return
-        yield from self.emit(board, jobs, self.posting)
-        self.board_finished(board)
+        yield from self.read_whole_board(response, board, "jobs", self.posting)
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         metadata = {str(m.get("name")): _metadata_value(m.get("value")) for m in dicts(p.get("metadata"))

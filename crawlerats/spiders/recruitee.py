@@ -27,15 +27,7 @@ class RecruiteeSpider(AtsSpider):
         yield self.request(board, f"https://{board.company}.recruitee.com/api/offers/", self.parse_offers)
 
     def parse_offers(self, response: Response, board: Board) -> Iterator[Any]:
-        data = self.parse_json(response, board, dict)
-        if data is None:
-            return
-        offers = data.get("offers")
-        if not isinstance(offers, list):
-            self.board_failed(board, f"unexpected_payload (no offers list) at {response.url}")
-            return
-        yield from self.emit(board, offers, self.offer)
-        self.board_finished(board)
+        yield from self.read_whole_board(response, board, "offers", self.offer)
 
     @staticmethod
     def workplace(offer: dict[str, Any]) -> str | None:
