@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crawlerats.arguments import argument_tokens, existing_file
 
 
 class UrlArgs(BaseModel):
@@ -16,20 +15,11 @@ class UrlArgs(BaseModel):
     urls: str | None = Field(default=None, description="Comma-separated careers-page URLs.")
     urls_file: str | None = Field(default=None, description="File with one URL per line (# comments).")
 
-    @field_validator("urls_file")
-    @classmethod
-    def _file_exists(cls, value: str | None) -> str | None:
-        if value and not Path(value).is_file():
-            raise ValueError(f"no such file: {value}")
-        return value
+    _file_exists = field_validator("urls_file")(existing_file)
 
     def start_urls(self) -> list[str]:
-        tokens: list[str] = re.split(r"[,\s]+", self.urls or "")
-        if self.urls_file:
-            for line in Path(self.urls_file).read_text().splitlines():
-                tokens.append(line.split("#", 1)[0].strip())
         result: list[str] = []
-        for token in filter(None, (t.strip() for t in tokens)):
+        for token in argument_tokens(self.urls, self.urls_file):
             url = token if "://" in token else f"https://{token}"
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"Invalid argument urls: {token!r} is not an http(s) URL")

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -29,6 +28,7 @@ from scrapy_spider_metadata import Args
 from twisted.python.failure import Failure
 
 from crawlerats import normalize as n
+from crawlerats.arguments import argument_tokens, existing_file
 from crawlerats.board import Board, parse_shard, select_shard
 from crawlerats.clock import now as clock_now
 from crawlerats.detect import UnknownBoardUrl, detect
@@ -77,12 +77,7 @@ class BoardArgs(BaseModel):
     companies_file: str | None = Field(default=None, description="File with one board id or URL per line.")
     shard: str | None = Field(default=None, description="Crawl only shard I of N of the boards, as I/N.")
 
-    @field_validator("companies_file")
-    @classmethod
-    def _file_exists(cls, value: str | None) -> str | None:
-        if value and not Path(value).is_file():
-            raise ValueError(f"no such file: {value}")
-        return value
+    _file_exists = field_validator("companies_file")(existing_file)
 
     @field_validator("shard")
     @classmethod
@@ -132,16 +127,8 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
 
     # --- boards ---------------------------------------------------------------------------------
     def _boards_from_args(self) -> list[Board]:
-        tokens: list[str] = []
-        if self.args.companies:
-            tokens += re.split(r"[,\s]+", self.args.companies)
-        if self.args.companies_file:
-            for line in Path(self.args.companies_file).read_text().splitlines():
-                line = line.split("#", 1)[0].strip()
-                if line:
-                    tokens.append(line)
         boards: dict[tuple[str, str], Board] = {}
-        for token in filter(None, (t.strip() for t in tokens)):
+        for token in argument_tokens(self.args.companies, self.args.companies_file):
             board = self.board_from_token(token)
             boards.setdefault(board.key, board)
         return list(boards.values())
