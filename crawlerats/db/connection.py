@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -19,7 +20,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "crawlerats"
 DEFAULT_DATA_DIR = ".crawlerats"
-CONNECT_TIMEOUT_MS = 5000
+#: How long a client waits for a reachable server before failing (at start: the fail-fast error below).
+SERVER_SELECTION_TIMEOUT_MS = 5000
+#: TCP connect timeout, which pymongo also uses as the socket timeout of its heartbeat checks. A heartbeat
+#: that times out marks the server down and cancels every operation in flight, so this must outlast the
+#: longest pause of a busy server (the embedded SecantusDB is one Python process), not just a connect.
+CONNECT_TIMEOUT_MS = 30000
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -62,6 +68,13 @@ class Connection:
             self.embedded.release()
 
 
+def client_options(uri: str) -> dict[str, int]:
+    """Our timeout defaults for whatever the URI does not set itself (URI options win, so operators can tune)."""
+    given = {name.lower() for name in parse_qs(urlsplit(uri).query)}  # no parse_uri: it resolves SRV names
+    defaults = {"serverSelectionTimeoutMS": SERVER_SELECTION_TIMEOUT_MS, "connectTimeoutMS": CONNECT_TIMEOUT_MS}
+    return {name: value for name, value in defaults.items() if name.lower() not in given}
+
+
 def connect(settings: Any = None, *, create_indexes: bool = True, port: int | None = None) -> Connection:
     """Connect (starting the embedded server when no MONGO_URI is set), check it answers, create indexes."""
     uri = mongo_uri(settings)
@@ -69,8 +82,7 @@ def connect(settings: Any = None, *, create_indexes: bool = True, port: int | No
     if not uri:
         embedded = EmbeddedServer(data_dir(settings))
         uri = embedded.acquire(preferred_port=port)
-    client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=CONNECT_TIMEOUT_MS, tz_aware=True,
-                                      connectTimeoutMS=CONNECT_TIMEOUT_MS)
+    client: MongoClient = MongoClient(uri, tz_aware=True, **client_options(uri))
     try:
         client.admin.command("ping")
         db = client[database_name(settings)]

@@ -21,6 +21,7 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.database import Database
 
 from crawlerats.db.indexes import register_indexes
+from crawlerats.db.retry import no_retry
 from crawlerats.dedup.events import make_event, write_events
 from crawlerats.dedup.features import Features, features, stored_features
 from crawlerats.dedup.match import near_identical, same_role
@@ -171,8 +172,11 @@ class DedupEngine:
     """The dedup rules over one database. Methods run in a worker thread (blocking pymongo calls)."""
 
     def __init__(self, db: Database, now: Callable[[], datetime], crawl_id: str | None = None,
-                 repost_min_age: timedelta = timedelta(days=7)) -> None:
+                 repost_min_age: timedelta = timedelta(days=7),
+                 retry: Callable[[Callable[[], Any]], Any] = no_retry) -> None:
         self.db = db
+        #: Runs each database call; every call here is idempotent, so a retried one is harmless.
+        self.retry = retry
         self.jobs = db["jobs"]
         self.events = db["job_events"]
         self.now = now
@@ -184,11 +188,20 @@ class DedupEngine:
         self.left_groups: set[tuple[str, str, str]] = set()
 
     # --- queries ------------------------------------------------------------------------------------
+    def _find(self, query: dict[str, Any], projection: dict[str, Any], limit: int = 0) -> list[dict[str, Any]]:
+        return self.retry(lambda: list(self.jobs.find(query, projection, limit=limit)))
+
+    def _bulk(self, ops: list[UpdateOne]) -> None:
+        self.retry(lambda: self.jobs.bulk_write(ops, ordered=False))
+
+    def _write_events(self, events: list[dict[str, Any]]) -> None:
+        self.retry(lambda: write_events(self.events, events))
+
     def _find_each(self, clauses: list[dict[str, Any]], projection: dict[str, Any],
                    limit: int = 0) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for clause in clauses:
-            found.extend(self.jobs.find(clause, projection, limit=limit))
+            found.extend(self._find(clause, projection, limit=limit))
         return found
 
     def _candidates(self, views: list[View]) -> list[dict[str, Any]]:
@@ -203,7 +216,7 @@ class DedupEngine:
         found: list[dict[str, Any]] = []
         for (ats, company), values in sorted(bands.items()):
             query = {"ats": ats, "company": company, "dedup.bands": {"$in": sorted(values)}}
-            found.extend(self.jobs.find(query, CANDIDATE_PROJECTION, limit=CANDIDATES_PER_ITEM * count[(ats, company)]))
+            found.extend(self._find(query, CANDIDATE_PROJECTION, limit=CANDIDATES_PER_ITEM * count[(ats, company)]))
         return found
 
     def _group_members(self, groups: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
@@ -214,7 +227,7 @@ class DedupEngine:
         for (ats, company), gids in sorted(by_board.items()):
             # status is checked here, not in the filter: an extra field makes SecantusDB scan the collection
             query = {"ats": ats, "company": company, "duplicate_group": {"$in": sorted(gids)}}
-            found.extend(d for d in self.jobs.find(query, CANDIDATE_PROJECTION) if d.get("status") == "open")
+            found.extend(d for d in self._find(query, CANDIDATE_PROJECTION) if d.get("status") == "open")
         return found
 
     def _load_pool(self, views: list[View], counters: Counters) -> Pool:
@@ -267,7 +280,7 @@ class DedupEngine:
             adapter["duplicate_count"] = view.duplicate_count
             if view.duplicate_group:
                 counters.grouped += 1
-        write_events(self.events, events)
+        self._write_events(events)
         return counters
 
     def _same_posting(self, adapter: ItemAdapter, key: Key, doc: dict[str, Any] | None, feats: Features,
@@ -381,7 +394,7 @@ class DedupEngine:
                     {"$eq": ["$status", "open"]})))
                 v.group_changed = False
         if ops:
-            self.jobs.bulk_write(ops, ordered=False)
+            self._bulk(ops)
             counters.members_updated += len(ops)
 
     # --- after the crawl's writes ---------------------------------------------------------------------
@@ -425,15 +438,15 @@ class DedupEngine:
                         {"duplicate_group": gid, "duplicate_count": count},
                         {"$eq": ["$duplicate_group", v.duplicate_group]})))
         if ops:
-            self.jobs.bulk_write(ops, ordered=False)
+            self._bulk(ops)
         return len(ops)
 
     def close_missing(self, ats: str, company: str, seen_ids: set[str], started_at: datetime,
                       closed_at: datetime) -> int:
         """Close the board's open postings not listed in this (complete) crawl and not seen since it began."""
         query = {"ats": ats, "company": company, "status": "open"}  # index company_status, exactly
-        gone = [d for d in self.jobs.find(query, {"_id": 0, "job_id": 1, "reopened_count": 1, "duplicate_group": 1,
-                                                  "last_seen": 1, "title": 1})
+        gone = [d for d in self._find(query, {"_id": 0, "job_id": 1, "reopened_count": 1, "duplicate_group": 1,
+                                              "last_seen": 1, "title": 1})
                 if d["job_id"] not in seen_ids and d.get("last_seen") is not None and d["last_seen"] < started_at]
         if not gone:
             return 0
@@ -448,11 +461,11 @@ class DedupEngine:
                                      {"last_seen": d.get("last_seen"), "title": d.get("title")}))
             if d.get("duplicate_group"):
                 self.left_groups.add((ats, company, d["duplicate_group"]))
-        self.jobs.bulk_write(ops, ordered=False)
+        self._bulk(ops)
         # Events only for postings this call (or a concurrent closer at the same instant) really closed.
-        closed = {d["job_id"] for d in self.jobs.find(
+        closed = {d["job_id"] for d in self._find(
             {"ats": ats, "company": company, "job_id": {"$in": [d["job_id"] for d in gone]}},
             {"_id": 0, "job_id": 1, "status": 1, "closed_at": 1})
             if d.get("status") == "closed" and d.get("closed_at") == closed_at}
-        write_events(self.events, [e for e in events if e["job_id"] in closed])
+        self._write_events([e for e in events if e["job_id"] in closed])
         return len(closed)

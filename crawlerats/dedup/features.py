@@ -43,6 +43,8 @@ _DATE_WORDS = frozenset(
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # the common case: nothing to decompose
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
@@ -190,8 +192,8 @@ def features(posting: dict[str, Any]) -> Features:
     description = posting.get("description_text")
     places = _place_names(posting.get("locations"), posting.get("location"))
     tkey = title_key(title, places)
-    tokens = tkey.split() + words(description)
-    mh = minhash(tokens)
+    description_words = words(description)
+    mh = minhash(tkey.split() + description_words)
     lkey = location_key(posting.get("locations"), posting.get("location"))
     return Features(
         title_key=tkey,
@@ -199,7 +201,7 @@ def features(posting: dict[str, Any]) -> Features:
         content_hash=content_hash(title, description),
         signature=mh.hashvalues.astype(np.uint32),
         bands=band_keys(mh) + ([title_location_band(tkey, lkey)] if tkey else []),
-        has_text=len(words(description)) >= SHINGLE,
+        has_text=len(description_words) >= SHINGLE,
     )
 
 

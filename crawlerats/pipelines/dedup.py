@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
+from crawlerats.db.retry import ATTEMPTS, BACKOFF, Retrying
 from crawlerats.dedup.engine import Counters, DedupEngine
 from crawlerats.pipelines.batching import Batcher
 
@@ -45,8 +46,12 @@ class DedupPipeline:
     async def open_spider(self) -> None:
         conn = await crawl_connection(self.crawler)
         self.started_at = clock_now(self.crawler.settings)
-        self.engine = DedupEngine(conn.db, lambda: clock_now(self.crawler.settings),
-                                  getattr(self.crawler.spider, "crawl_id", None), self.repost_min_age)
+        settings = self.crawler.settings
+        retry = Retrying("dedup stage", settings.getint("CRAWLERATS_WRITE_ATTEMPTS", ATTEMPTS),
+                         settings.getfloat("CRAWLERATS_WRITE_BACKOFF", BACKOFF),
+                         on_retry=lambda: self.crawler.stats.inc_value("crawlerats/db/retries"))
+        self.engine = DedupEngine(conn.db, lambda: clock_now(settings),
+                                  getattr(self.crawler.spider, "crawl_id", None), self.repost_min_age, retry)
 
     async def process_item(self, item: Any) -> Any:
         await self.batcher.submit(item)

@@ -23,14 +23,14 @@ from scrapy.crawler import Crawler
 
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
+from crawlerats.db.retry import ATTEMPTS as WRITE_ATTEMPTS
+from crawlerats.db.retry import BACKOFF as WRITE_BACKOFF
 from crawlerats.pipelines.batching import Batcher
 
 logger = logging.getLogger(__name__)
 
 #: Never written with $set: maintained with $min/$max or $setOnInsert.
 _MANAGED = frozenset({"first_seen", "last_seen"})
-WRITE_ATTEMPTS = 5
-WRITE_BACKOFF = 1.0
 
 
 class DatabaseWriteError(RuntimeError):

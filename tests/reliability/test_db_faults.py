@@ -2,6 +2,9 @@
 
 - MongoDB unreachable at start: the crawl fails fast, exit status non-zero, an error line naming MONGO_URI.
 - An outage that ends while the writer is still retrying: the crawl finishes normally with every posting.
+- A server that stalls (stops answering for seconds, as a busy single-process server does): the stall is
+  ridden out without cancelling anything; with a heartbeat timeout shorter than the stall, the operations
+  pymongo cancels are retried by every stage and the crawl still stores every posting.
 - An outage that does not end: the crawl stops with finish reason `database_error` and exit status 1,
   closes nothing; after the server is back the next run repairs everything (same documents as a clean run).
 
@@ -12,6 +15,8 @@ of the crawl on every run.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -88,6 +93,50 @@ def test_outage_that_ends_is_ridden_out(ats_server: AtsServer, own_server: Secan
         assert client.outage.jobs.count_documents({"status": "closed"}) == 0
     finally:
         client.close()
+
+
+def _freeze(server: SecantusServer, seconds: float) -> None:
+    """Stop the server process (SIGSTOP) for `seconds`: connections stay open, nothing answers."""
+    assert server.proc is not None
+    pid = server.proc.pid
+    os.kill(pid, signal.SIGSTOP)
+    threading.Timer(seconds, os.kill, (pid, signal.SIGCONT)).start()
+
+
+def _crawl_through_stall(ats_server: AtsServer, server: SecantusServer, uri_options: str, seconds: float,
+                         db: str) -> dict[str, Any]:
+    _slow_board(ats_server, "stall", POSTINGS, 0.3, "200", lambda: _freeze(server, seconds))
+    settings = {"MONGO_URI": server.uri + uri_options, "MONGO_DATABASE": db, "CRAWLERATS_MIRROR": ats_server.url,
+                **FAST_WRITER}
+    result = run_crawl("lever", {"companies": "stall"}, settings, check=False)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stats["finish_reason"] == "finished"
+    assert "crawlerats/database_error" not in result.stats
+    assert result.stats["elapsed_time_seconds"] > seconds  # the crawl really waited for the server
+    client: MongoClient = MongoClient(server.uri, tz_aware=True)
+    try:
+        assert client[db].jobs.count_documents({"company": "stall", "status": "open"}) == POSTINGS
+        assert len(client[db].jobs.distinct("job_id")) == POSTINGS
+    finally:
+        client.close()
+    return result.stats
+
+
+def test_server_stall_is_ridden_out(ats_server: AtsServer, own_server: SecantusServer) -> None:
+    # Heartbeats every 0.5 s meet the 7 s stall; with the client's default heartbeat timeout (30 s) the
+    # server is never declared down, so no operation is cancelled and nothing needs a retry.
+    # retryReads=false: pymongo's own single retry of a read must not hide a cancelled operation.
+    stats = _crawl_through_stall(ats_server, own_server, "?heartbeatFrequencyMS=500&retryReads=false", 7.0,
+                                 "stall")
+    assert "crawlerats/db/retries" not in stats
+
+
+def test_operations_cancelled_by_a_stall_are_retried(ats_server: AtsServer, own_server: SecantusServer) -> None:
+    # A heartbeat timeout (1 s) shorter than the stall (4 s): pymongo marks the server down and cancels the
+    # operations in flight ("operation cancelled"); the stages retry them once the server answers again.
+    options = "?heartbeatFrequencyMS=500&connectTimeoutMS=1000&retryReads=false"
+    stats = _crawl_through_stall(ats_server, own_server, options, 4.0, "cancelled")
+    assert stats["crawlerats/db/retries"] >= 1
 
 
 def test_outage_that_lasts_stops_the_crawl_and_next_run_repairs(ats_server: AtsServer,
