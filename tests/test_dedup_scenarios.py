@@ -66,6 +66,15 @@ def events(db: Database, job_id: str | None = None) -> list[tuple[str, str, date
     return [(job_id, type_, at) for job_id, at, type_ in found]
 
 
+def assert_health_agrees_with_groups(docs: dict[str, dict[str, Any]]) -> None:
+    """Every open posting's duplicate signal counts the others of the group it is stored in."""
+    for job_id, doc in docs.items():
+        if doc["status"] != "open":
+            continue
+        signal = next(s for s in doc["health"]["signals"] if s["key"] == "duplicate_at_company")
+        assert signal["value"] == max(doc["duplicate_count"] - 1, 0), (job_id, doc["duplicate_count"], signal)
+
+
 def test_closed_failed_reopened_changed_and_idempotent(mongo_db: Database, ats_server: AtsServer,
                                                        crawl_settings: dict[str, str]) -> None:
     a, b = posting(SPOTIFY[0], "a-1"), posting(SPOTIFY[1], "b-1")
@@ -160,6 +169,7 @@ def test_posted_twice_at_once_forms_a_duplicate_group(mongo_db: Database, ats_se
     assert docs["d-1"]["duplicate_count"] == docs["d-2"]["duplicate_count"] == 2
     assert docs["other"]["duplicate_group"] is None and docs["other"]["duplicate_count"] == 0
     assert docs["d-2"]["repost_count"] == 0  # posted at the same time: a duplicate, not a repost
+    assert_health_agrees_with_groups(docs)
     # a third copy the next day joins the group; the stored members are updated too
     serve(ats_server, [posting(SPOTIFY[0], "d-1"), posting(SPOTIFY[0], "d-2"), reordered(SPOTIFY[0], "d-3"), other])
     crawl(crawl_settings, 2)
@@ -167,6 +177,7 @@ def test_posted_twice_at_once_forms_a_duplicate_group(mongo_db: Database, ats_se
     group = docs["d-1"]["duplicate_group"]
     assert [docs[k]["duplicate_group"] for k in ("d-1", "d-2", "d-3")] == [group] * 3
     assert [docs[k]["duplicate_count"] for k in ("d-1", "d-2", "d-3")] == [3, 3, 3]
+    assert_health_agrees_with_groups(docs)
     # one copy is taken down: it leaves the group, the others are recounted
     serve(ats_server, [posting(SPOTIFY[0], "d-1"), reordered(SPOTIFY[0], "d-3"), other])
     crawl(crawl_settings, 3)
@@ -174,6 +185,8 @@ def test_posted_twice_at_once_forms_a_duplicate_group(mongo_db: Database, ats_se
     assert docs["d-2"]["status"] == "closed" and docs["d-2"]["duplicate_group"] is None
     assert [docs[k]["duplicate_count"] for k in ("d-1", "d-3")] == [2, 2]
     assert docs["d-1"]["duplicate_group"] == docs["d-3"]["duplicate_group"] == group
+    # recounted after the crawl scored them (3 -> 2): rescored, so health says one other, not two
+    assert_health_agrees_with_groups(docs)
 
 
 def test_two_concurrent_crawls_of_one_board(mongo_db: Database, ats_server: AtsServer,
@@ -196,6 +209,7 @@ def test_two_concurrent_crawls_of_one_board(mongo_db: Database, ats_server: AtsS
     assert docs["r-1"]["status"] == "closed"
     assert docs["n-1"]["duplicate_group"] == docs["n-2"]["duplicate_group"] is not None
     assert docs["n-1"]["duplicate_count"] == docs["n-2"]["duplicate_count"] == 2
+    assert_health_agrees_with_groups(docs)
     kinds = [(j, t) for j, t, _ in events(mongo_db)]
     assert sorted(kinds) == sorted(set(kinds))  # no event twice
     assert kinds.count(("r-2", "reposted")) == 1 and kinds.count(("r-1", "closed")) == 1

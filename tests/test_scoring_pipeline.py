@@ -132,8 +132,8 @@ def test_reposted_old_vague_role_is_high(ats_server: AtsServer, crawl_settings: 
     assert crawled["days_active"] == 120
     assert crawled["risk"] in ("high", "very_high"), crawled
 
-    # The daily rescore reads the stored chain (the crawl stage gets it from the dedup stage).
-    assert rescore_open(mongo_db, now, effective_config()) == 1
+    # The daily rescore (an hour later) reads the stored chain (the crawl stage gets it from the dedup stage).
+    assert rescore_open(mongo_db, now + timedelta(hours=1), effective_config()) == 1
     health = mongo_db["jobs"].find_one({"job_id": "repost-3"})["health"]
     points = _points(health)
     assert health["risk"] in ("high", "very_high") and health["ghost_score"] >= 60

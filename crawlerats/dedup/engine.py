@@ -22,6 +22,7 @@ from pymongo.database import Database
 
 from crawlerats.db.indexes import register_indexes
 from crawlerats.db.retry import no_retry
+from crawlerats.db.updates import conditional_set, key_only
 from crawlerats.dedup.events import make_event, write_events
 from crawlerats.dedup.features import Features, features, stored_features
 from crawlerats.dedup.match import near_identical, same_role
@@ -65,17 +66,6 @@ def board_clauses(keys: Iterable[Key]) -> list[dict[str, Any]]:
     for ats, company, job_id in keys:
         by_board[(ats, company)].add(job_id)
     return [{"ats": a, "company": c, "job_id": {"$in": sorted(ids)}} for (a, c), ids in sorted(by_board.items())]
-
-
-def key_only(key: Key) -> dict[str, str]:
-    """An update filter on the unique key alone: SecantusDB plans a filter with any field beyond an
-    index's own fields as a collection scan, so conditions go into the update pipeline (`when`)."""
-    return {"ats": key[0], "company": key[1], "job_id": key[2]}
-
-
-def conditional_set(values: dict[str, Any], when: dict[str, Any]) -> list[dict[str, Any]]:
-    """Update pipeline setting `values` only on documents where the aggregation expression `when` holds."""
-    return [{"$set": {field: {"$cond": [when, {"$literal": value}, f"${field}"]} for field, value in values.items()}}]
 
 
 def group_id(ats: str, company: str, job_id: str) -> str:
@@ -186,6 +176,8 @@ class DedupEngine:
         self.dirty: set[Key] = set()
         #: Groups that lost a member (content change, close): recounted at the end (see `recount`).
         self.left_groups: set[tuple[str, str, str]] = set()
+        #: Stored postings whose group fields this engine rewrote after they were scored (to rescore at the end).
+        self.regrouped: set[Key] = set()
 
     # --- queries ------------------------------------------------------------------------------------
     def _find(self, query: dict[str, Any], projection: dict[str, Any], limit: int = 0) -> list[dict[str, Any]]:
@@ -389,6 +381,7 @@ class DedupEngine:
         ops = []
         for v in views:
             if v.group_changed and v.item is None:
+                self.regrouped.add(v.key)
                 ops.append(UpdateOne(key_only(v.key), conditional_set(
                     {"duplicate_group": v.duplicate_group, "duplicate_count": v.duplicate_count},
                     {"$eq": ["$status", "open"]})))
@@ -434,6 +427,7 @@ class DedupEngine:
             gid, count = (group[2], len(roles)) if len(roles) >= 2 else (None, 0)
             for v in views:
                 if (v.duplicate_group, v.duplicate_count) != (gid, count):
+                    self.regrouped.add(v.key)
                     ops.append(UpdateOne(key_only(v.key), conditional_set(
                         {"duplicate_group": gid, "duplicate_count": count},
                         {"$eq": ["$duplicate_group", v.duplicate_group]})))

@@ -2,8 +2,10 @@
 
 Items are batched (`Batcher`, worker thread); each batch costs a few indexed queries (see
 crawlerats/dedup/engine.py). When the crawl ends (`spider_closed`, which carries the finish reason),
-postings missing from every board crawled completely and successfully are closed, and the duplicate
-groups touched by the crawl are rechecked against what every batch (and any concurrent crawl) wrote.
+postings missing from every board crawled completely and successfully are closed, the duplicate
+groups touched by the crawl are rechecked against what every batch (and any concurrent crawl) wrote,
+and postings whose group changed after the scoring stage scored them are rescored, so `health` always
+agrees with the stored `duplicate_count`.
 Rules and fields: docs/dedup.md.
 """
 
@@ -22,6 +24,8 @@ from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS, BACKOFF, Retrying
 from crawlerats.dedup.engine import Counters, DedupEngine
 from crawlerats.pipelines.batching import Batcher
+from crawlerats.scoring.config import config_from_settings
+from crawlerats.scoring.rescore import rescore_keys
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +101,14 @@ class DedupPipeline:
         recounted = self.engine.recount(self.engine.left_groups)
         if recounted:
             stats.inc_value("crawlerats/dedup/members_updated", recounted)
+        if self.engine.regrouped and self._scoring_enabled():
+            settings = self.crawler.settings
+            rescored = rescore_keys(self.engine.db, self.engine.regrouped, clock_now(settings),
+                                    config_from_settings(settings), self.engine.retry)
+            stats.set_value("crawlerats/dedup/rescored", rescored)
+
+    def _scoring_enabled(self) -> bool:
+        pipelines = self.crawler.settings.getwithbase("ITEM_PIPELINES")
+        names = {(path.__name__ if isinstance(path, type) else str(path).rsplit(".", 1)[-1])
+                 for path, priority in pipelines.items() if priority is not None}
+        return "ScoringPipeline" in names

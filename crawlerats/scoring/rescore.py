@@ -1,20 +1,25 @@
-"""Recompute `health` for every open posting so scores age even when nobody re-crawls a board.
+"""Recompute `health` of stored postings: every open one (so scores age even when nobody re-crawls a
+board), or given ones (postings whose duplicate group the dedup stage changed after they were scored).
 
 Closed postings are left alone: they keep the final score computed up to their `closed_at`. Each update is
 guarded by the `last_seen` the document had when we read it, so a crawl that stores a newer sighting in the
-meantime wins (its own scoring stage wrote a fresher `health`).
+meantime wins (its own scoring stage wrote a fresher `health`). The guard lives in the update pipeline and
+the filter is `_id` alone, which SecantusDB serves by its `_id` point lookup (a filter naming `status` and
+`last_seen` too missed it: 2.6 ms instead of 0.4 ms per update at 80,000 documents). Counts are of
+documents whose `health` really changed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from crawlerats.db.updates import conditional_set
 from crawlerats.scoring.score import score_posting
 
 logger = logging.getLogger(__name__)
@@ -25,6 +30,12 @@ SCORING_FIELDS = (
     "updated_at", "first_seen", "last_seen", "closed_at", "updated_seen_at", "repost_count",
     "earlier_postings", "duplicate_count",
 )
+
+
+def health_update(doc: Mapping[str, Any], health: dict[str, Any]) -> UpdateOne:
+    """Set `health` on the document read as `doc`, unless it closed or a crawl saw it again since."""
+    still = {"$and": [{"$eq": ["$status", "open"]}, {"$eq": ["$last_seen", {"$literal": doc.get("last_seen")}]}]}
+    return UpdateOne({"_id": doc["_id"]}, conditional_set({"health": health}, still))
 
 
 def rescore_open(db: Database, now: datetime, config: Mapping[str, Any], batch: int = 500) -> int:
@@ -39,20 +50,41 @@ def rescore_open(db: Database, now: datetime, config: Mapping[str, Any], batch: 
             return 0
         result = jobs.bulk_write(ops, ordered=False)
         ops.clear()
-        return result.matched_count
+        return result.modified_count
 
     for doc in jobs.find({"status": "open"}, projection, batch_size=batch):
         if not doc.get("description_text"):
             extra = jobs.find_one({"_id": doc["_id"]}, {"description_html": 1}) or {}
             doc["description_html"] = extra.get("description_html")
-        health = score_posting(doc, now, config)
-        ops.append(UpdateOne({"_id": doc["_id"], "status": "open", "last_seen": doc.get("last_seen")},
-                             {"$set": {"health": health}}))
+        ops.append(health_update(doc, score_posting(doc, now, config)))
         if len(ops) >= batch:
             updated += flush()
     updated += flush()
     logger.info("Rescored %d open postings at %s (scoring %s)", updated, now.isoformat(), config["version"])
     return updated
+
+
+def rescore_keys(db: Database, keys: Iterable[tuple[str, str, str]], now: datetime, config: Mapping[str, Any],
+                 retry: Callable[[Callable[[], Any]], Any] = lambda call: call()) -> int:
+    """Rescore the open postings among `keys` (ats, company, job_id); returns how many were updated.
+
+    One indexed query per board (`{ats, company, job_id: {$in}}`, the unique key), one bulk write in all.
+    """
+    jobs = db["jobs"]
+    by_board: dict[tuple[str, str], list[str]] = {}
+    for ats, company, job_id in sorted(set(keys)):
+        by_board.setdefault((ats, company), []).append(job_id)
+    projection = {**dict.fromkeys(SCORING_FIELDS, 1), "description_html": 1}
+    ops: list[UpdateOne] = []
+    for (ats, company), ids in by_board.items():
+        query = {"ats": ats, "company": company, "job_id": {"$in": ids}}
+        for doc in retry(lambda q=query: list(jobs.find(q, projection))):
+            if doc.get("status") != "open":
+                continue
+            ops.append(health_update(doc, score_posting(doc, now, config)))
+    if not ops:
+        return 0
+    return int(retry(lambda: jobs.bulk_write(ops, ordered=False)).modified_count)
 
 
 def risk_counts(db: Database) -> dict[str, int]:
