@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
+import pytest
 from pymongo.database import Database
 
 from crawlerats.db.indexes import ensure_indexes
@@ -69,3 +71,31 @@ def test_features_are_deterministic_and_ignore_dates() -> None:
     a = features({"title": "Data Analyst", "description_text": TEXT + " Posted 3 March 2026."})
     b = features({"title": "Data Analyst", "description_text": TEXT + " Posted 9 April 2026."})
     assert a.bands == b.bands and a.content_hash != b.content_hash
+
+
+@pytest.mark.parametrize(("stored", "band_query"), [(6, False), (200, True)])
+def test_small_boards_are_read_whole_and_large_ones_through_the_band_index(
+        mongo_db: Database, stored: int, band_query: bool) -> None:
+    """Both ways of finding candidates find the same duplicate; which one runs depends on the board's size
+    next to the batch (SCAN_PER_ITEM stored postings per batch item)."""
+    ensure_indexes(mongo_db)
+    rng = random.Random(stored)
+    words = TEXT.replace(".", "").split() + ["ledger", "audit", "forklift", "pipeline", "kernel", "oncology"]
+    others = []
+    for n in range(stored - 1):
+        other = item(f"o{n}", None, "Berlin", f"Role {n}")
+        other["description_text"] = " ".join(rng.choice(words) for _ in range(60))
+        others.append(other)
+    run(mongo_db, [item("p", None, "Chicago"), *others])
+    assert mongo_db.jobs.count_documents({}) == stored
+    engine = DedupEngine(mongo_db, lambda: NOW, "c2")
+    queries: list[dict] = []
+    find = engine._find
+    engine._find = lambda query, *a, **k: queries.append(query) or find(query, *a, **k)  # type: ignore[method-assign]
+    batch = [item("dup", None, "Dublin"), *(item(f"n{n}", None, "Oslo", f"Other {n}") for n in range(3))]
+    for n, new in enumerate(batch[1:]):
+        new["description_text"] = f"Role number {n}. " + " ".join(rng.choice(words) for _ in range(60))
+    engine.process_batch(batch)
+    assert batch[0]["duplicate_count"] == 2 and batch[0]["duplicate_group"]
+    assert mongo_db.jobs.find_one({"job_id": "p"})["duplicate_group"] == batch[0]["duplicate_group"]
+    assert any("dedup.bands" in q for q in queries) is band_query

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,21 @@ from crawlerats.scoring.config import config_from_settings
 from crawlerats.scoring.rescore import rescore_keys
 
 logger = logging.getLogger(__name__)
+
+
+class _PhaseTimer:
+    """Seconds spent in each phase of the end-of-crawl pass, as stats `<prefix>/<phase>`."""
+
+    def __init__(self, stats: Any, prefix: str) -> None:
+        self.stats, self.prefix = stats, prefix
+        self.laps: dict[str, float] = {}
+        self.started = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.laps[phase] = round(now - self.started, 2)
+        self.stats.set_value(f"{self.prefix}/{phase}", self.laps[phase])
+        self.started = now
 
 
 class DedupPipeline:
@@ -90,6 +106,7 @@ class DedupPipeline:
             return
         closed_at = clock_now(self.crawler.settings)
         closed = 0
+        timer = _PhaseTimer(stats, "crawlerats/dedup/finish_seconds")
         for (ats, company), outcome in sorted(getattr(spider, "outcomes", {}).items()):
             state = outcome.outcome(reason)
             if state != "ok":
@@ -97,15 +114,22 @@ class DedupPipeline:
                 continue
             closed += self.engine.close_missing(ats, company, set(outcome.seen_ids), self.started_at, closed_at)
         stats.set_value("crawlerats/dedup/closed", closed)
+        timer.lap("close")
         self._count(self.engine.recheck(self.engine.dirty))
+        timer.lap("recheck")
         recounted = self.engine.recount(self.engine.left_groups)
         if recounted:
             stats.inc_value("crawlerats/dedup/members_updated", recounted)
+        timer.lap("recount")
         if self.engine.regrouped and self._scoring_enabled():
             settings = self.crawler.settings
             rescored = rescore_keys(self.engine.db, self.engine.regrouped, clock_now(settings),
                                     config_from_settings(settings), self.engine.retry)
             stats.set_value("crawlerats/dedup/rescored", rescored)
+        timer.lap("rescore")
+        logger.info("Dedup end-of-crawl pass: %d closed, %d postings rechecked, %d groups recounted, %d rescored "
+                    "(seconds: %s)", closed, len(self.engine.dirty), len(self.engine.left_groups),
+                    len(self.engine.regrouped), timer.laps)
 
     def _scoring_enabled(self) -> bool:
         pipelines = self.crawler.settings.getwithbase("ITEM_PIPELINES")
