@@ -7,7 +7,11 @@ from /proc every 0.2 s, and prints peak RSS, throughput and documents lost. A ba
 the full and the baseline run shows whether memory stays bounded as the crawl grows 20x.
 
     python bench/load.py                       # 100 boards baseline, then 2,000 boards
+    python bench/load.py --recrawl             # ... then the 2,000 boards again (every posting re-seen)
     python bench/load.py --boards 500 --per-board 20
+
+Each run reports RSS by quarter of its wall time (flat quarters = bounded memory) and the seconds of the
+dedup stage's end-of-crawl pass (close, recheck, recount, rescore).
 """
 
 from __future__ import annotations
@@ -110,7 +114,8 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def crawl(boards: int, per_board: int, mirror: str, uri: str, database: str) -> dict[str, Any]:
+def crawl(boards: int, per_board: int, mirror: str, uri: str, database: str, drop: bool = True,
+          label: str = "") -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     companies = workdir / "boards.txt"
     companies.write_text("".join(f"load{i:05d}\n" for i in range(boards)))
@@ -135,18 +140,24 @@ def crawl(boards: int, per_board: int, mirror: str, uri: str, database: str) -> 
     try:
         stored = client[database].jobs.count_documents({})
         distinct = len(client[database].jobs.distinct("job_id"))
-        client.drop_database(database)
+        if drop:
+            client.drop_database(database)
     finally:
         client.close()
     expected = boards * per_board
     half = [rss for t, rss in samples if t >= wall / 2]
+    quarters = [round(max((rss for t, rss in samples if q * wall / 4 <= t < (q + 1) * wall / 4), default=0) / 1024, 1)
+                for q in range(4)]
+    end_pass = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("crawlerats/dedup/finish_seconds/")}
     return {
-        "boards": boards, "postings": expected, "returncode": proc.returncode, "wall_s": round(wall, 1),
+        "run": label or f"{boards} boards", "boards": boards, "postings": expected, "returncode": proc.returncode, "wall_s": round(wall, 1),
         "elapsed_s": round(float(stats.get("elapsed_time_seconds", 0)), 1),
         "finish_reason": stats.get("finish_reason"), "boards_ok": stats.get("crawlerats/boards/ok"),
         "stored_documents": stored, "distinct_ids": distinct, "documents_lost": expected - stored,
         "peak_rss_mib": round(peak / 1024, 1), "rss_second_half_max_mib": round(max(half, default=0) / 1024, 1),
         "memusage_max_mib": round(int(stats.get("memusage/max", 0)) / 2**20, 1),
+        "rss_mib_by_quarter": quarters, "end_of_crawl_pass_s": end_pass,
+        "inserted": stats.get("crawlerats/db/inserted", 0), "db_retries": stats.get("crawlerats/db/retries", 0),
         "postings_per_s": round(stored / wall, 1) if wall else 0.0,
         "boards_per_s": round(boards / wall, 2) if wall else 0.0,
         "log": str(workdir / "crawl.log"),
@@ -158,6 +169,7 @@ def main() -> None:
     parser.add_argument("--boards", type=int, default=2000)
     parser.add_argument("--per-board", type=int, default=50)
     parser.add_argument("--baseline-boards", type=int, default=100)
+    parser.add_argument("--recrawl", action="store_true", help="crawl the full set of boards a second time")
     args = parser.parse_args()
 
     site = LeverSite(args.per_board)
@@ -168,12 +180,14 @@ def main() -> None:
         server = SecantusServer().start()
         uri = server.uri
     try:
-        results = []
-        for boards in (args.baseline_boards, args.boards):
-            result = crawl(boards, args.per_board, mirror, uri, f"load_{boards}")
-            results.append(result)
-            print(json.dumps(result, indent=2), flush=True)
-        base, full = results
+        base = crawl(args.baseline_boards, args.per_board, mirror, uri, "load_baseline", label="baseline")
+        print(json.dumps(base, indent=2), flush=True)
+        full = crawl(args.boards, args.per_board, mirror, uri, "load_full", drop=not args.recrawl, label="first crawl")
+        print(json.dumps(full, indent=2), flush=True)
+        if args.recrawl:
+            again = crawl(args.boards, args.per_board, mirror, uri, "load_full", label="re-crawl")
+            print(json.dumps(again, indent=2), flush=True)
+            full["documents_lost"] += again["documents_lost"]
         print(json.dumps({
             "scale": round(full["postings"] / base["postings"], 1),
             "peak_rss_ratio_full_vs_baseline": round(full["peak_rss_mib"] / base["peak_rss_mib"], 2),
