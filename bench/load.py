@@ -150,7 +150,8 @@ def crawl(boards: int, per_board: int, mirror: str, uri: str, database: str, dro
                 for q in range(4)]
     end_pass = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("crawlerats/dedup/finish_seconds/")}
     return {
-        "run": label or f"{boards} boards", "boards": boards, "postings": expected, "returncode": proc.returncode, "wall_s": round(wall, 1),
+        "run": label or f"{boards} boards", "boards": boards, "postings": expected, "returncode": proc.returncode,
+        "wall_s": round(wall, 1),
         "elapsed_s": round(float(stats.get("elapsed_time_seconds", 0)), 1),
         "finish_reason": stats.get("finish_reason"), "boards_ok": stats.get("crawlerats/boards/ok"),
         "stored_documents": stored, "distinct_ids": distinct, "documents_lost": expected - stored,

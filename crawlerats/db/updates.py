@@ -1,12 +1,27 @@
-"""Update shapes that stay index-served on SecantusDB (and mean the same on mongod).
+"""Query and update shapes that stay index-served on SecantusDB (and mean the same on mongod).
 
-SecantusDB plans a filter with any field beyond one index's own fields as a scan of that index or of the
-collection, so updates filter on a unique key alone and put their conditions into an update pipeline.
+SecantusDB plans a filter with any field beyond one index's own fields, and any `$or`, as a scan of that
+index or of the collection, so lookups by posting key go one board at a time, and updates filter on a
+unique key alone and put their conditions into an update pipeline.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
+
+
+def board_clauses(keys: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """One `{ats, company, job_id: {$in}}` filter per board, each served by the unique index.
+
+    Deliberately not one `$or`: SecantusDB answers `$or` with a collection scan, whose cost grows with
+    the number of stored postings.
+    """
+    by_board: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for ats, company, job_id in keys:
+        by_board[(ats, company)].add(job_id)
+    return [{"ats": a, "company": c, "job_id": {"$in": sorted(ids)}} for (a, c), ids in sorted(by_board.items())]
 
 
 def key_only(key: tuple[str, str, str]) -> dict[str, str]:

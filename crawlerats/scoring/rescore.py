@@ -19,7 +19,8 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.database import Database
 
-from crawlerats.db.updates import conditional_set
+from crawlerats.db.retry import no_retry
+from crawlerats.db.updates import board_clauses, conditional_set
 from crawlerats.scoring.score import score_posting
 
 logger = logging.getLogger(__name__)
@@ -65,23 +66,18 @@ def rescore_open(db: Database, now: datetime, config: Mapping[str, Any], batch: 
 
 
 def rescore_keys(db: Database, keys: Iterable[tuple[str, str, str]], now: datetime, config: Mapping[str, Any],
-                 retry: Callable[[Callable[[], Any]], Any] = lambda call: call()) -> int:
+                 retry: Callable[[Callable[[], Any]], Any] = no_retry) -> int:
     """Rescore the open postings among `keys` (ats, company, job_id); returns how many were updated.
 
-    One indexed query per board (`{ats, company, job_id: {$in}}`, the unique key), one bulk write in all.
+    One indexed query per board (`board_clauses`, the unique key), one bulk write in all.
     """
     jobs = db["jobs"]
-    by_board: dict[tuple[str, str], list[str]] = {}
-    for ats, company, job_id in sorted(set(keys)):
-        by_board.setdefault((ats, company), []).append(job_id)
     projection = {**dict.fromkeys(SCORING_FIELDS, 1), "description_html": 1}
     ops: list[UpdateOne] = []
-    for (ats, company), ids in by_board.items():
-        query = {"ats": ats, "company": company, "job_id": {"$in": ids}}
+    for query in board_clauses(keys):
         for doc in retry(lambda q=query: list(jobs.find(q, projection))):
-            if doc.get("status") != "open":
-                continue
-            ops.append(health_update(doc, score_posting(doc, now, config)))
+            if doc.get("status") == "open":
+                ops.append(health_update(doc, score_posting(doc, now, config)))
     if not ops:
         return 0
     return int(retry(lambda: jobs.bulk_write(ops, ordered=False)).modified_count)
