@@ -1,9 +1,11 @@
 """The board registry: the `boards` collection, one document per (ats, company), unique.
 
-Document: `{ats, company, company_name, url, params, source, found_on, added_at,
+Document: `{ats, company, company_name, url, params, source, found_on, domains, added_at,
 last_crawl: {at, outcome, items, crawl_id, reason}, outcome_counts: {ok, failed, truncated, incomplete}}`.
 Spiders run without `companies` crawl every registered board of their ATS (`AtsSpider.registered_boards`
 reads `company`, `params` and `company_name`). `added_at` and `source` are set once and never overwritten.
+`domains` (set by `crawlerats boards add/set --domain`) are the company's email domains, which the promote
+flow trusts (docs/promote.md).
 """
 
 from __future__ import annotations
@@ -12,42 +14,24 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 
+from crawlerats import ats
 from crawlerats.board import Board
-from crawlerats.db.indexes import register_indexes
+from crawlerats.db.indexes import INDEXES
 
 COLLECTION = "boards"
-BOARD_INDEXES = [IndexModel([("ats", ASCENDING), ("company", ASCENDING)], unique=True, name="ats_company")]
-register_indexes(COLLECTION, BOARD_INDEXES)
+BOARD_INDEXES = INDEXES[COLLECTION]  # crawlerats/db/indexes.py
 
 OUTCOMES = ("ok", "failed", "truncated", "incomplete")
-_PUBLIC_URLS = {
-    "lever": "https://jobs.lever.co/{c}",
-    "greenhouse": "https://job-boards.greenhouse.io/{c}",
-    "ashby": "https://jobs.ashbyhq.com/{c}",
-    "smartrecruiters": "https://jobs.smartrecruiters.com/{c}",
-    "workable": "https://apply.workable.com/{c}",
-    "recruitee": "https://{c}.recruitee.com",
-    "personio": "https://{c}.jobs.personio.de",
-    "teamtailor": "https://{c}.teamtailor.com",
-    "bamboohr": "https://{c}.bamboohr.com/careers",
-    "breezy": "https://{c}.breezy.hr",
-    "jsonld": "https://{c}",
-}
 _ensured: set[tuple[int, str]] = set()
 
 
 def public_url(board: Board) -> str | None:
-    """The public board page of a board (what `crawlerats detect` maps back to the same board)."""
-    if board.ats == "workday":
-        host, _, site = board.company.partition("/")
-        return f"https://{host}.myworkdayjobs.com/{site}" if site else None
-    if board.ats == "lever" and board.param("eu"):
-        return f"https://jobs.eu.lever.co/{board.company}"
-    pattern = _PUBLIC_URLS.get(board.ats)
-    return pattern.format(c=board.company) if pattern else None
+    """The public board page of a board (what `crawlerats detect` maps back to the same board), as its spider
+    class declares it (crawlerats/ats.py)."""
+    return ats.public_url(board)
 
 
 def _ensure_indexes(db: Database) -> None:
@@ -103,6 +87,13 @@ def list_boards(db: Database, ats: str | None = None) -> list[dict[str, Any]]:
     """Registered boards (optionally of one ATS), sorted by ATS then board id, without `_id`."""
     query = {"ats": ats} if ats else {}
     return list(db[COLLECTION].find(query, {"_id": 0}).sort([("ats", ASCENDING), ("company", ASCENDING)]))
+
+
+def set_domains(db: Database, ats: str, company: str, domains: list[str]) -> bool:
+    """Replace a registered board's `domains` (already normalized); False if the board is not registered."""
+    _ensure_indexes(db)
+    return db[COLLECTION].update_one({"ats": ats, "company": company},
+                                     {"$set": {"domains": list(dict.fromkeys(domains))}}).matched_count == 1
 
 
 def record_outcomes(db: Database, outcomes: list[dict[str, Any]], crawl_id: str, at: datetime) -> None:

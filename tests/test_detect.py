@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from crawlerats.ats import ats_names, board_spiders
 from crawlerats.board import Board
 from crawlerats.cli import main
 from crawlerats.detect import SUPPORTED_ATS, UnknownBoardUrl, detect
@@ -99,9 +102,26 @@ def test_detect_rejects(url: str) -> None:
     assert str(info.value)  # always says why
 
 
-def test_every_supported_ats_is_covered_by_the_table() -> None:
-    assert len(SUPPORTED_ATS) == 11
-    assert {ats for _, ats, _, _ in RECOGNISED} == set(SUPPORTED_ATS)
+def test_supported_ats_are_the_spiders_that_declare_board_urls() -> None:
+    """SUPPORTED_ATS is derived from the spider classes (crawlerats/ats.py), never kept by hand."""
+    declared = {name for name, cls in board_spiders().items() if cls.board_urls}
+    assert set(SUPPORTED_ATS) == declared == set(ats_names())
+    assert {ats for _, ats, _, _ in RECOGNISED} <= set(SUPPORTED_ATS)
+    assert "jsonld" in board_spiders() and "jsonld" not in SUPPORTED_ATS  # a board spider, not an ATS
+
+
+@pytest.mark.parametrize("ats", sorted(set(ats_names()) - {ats for _, ats, _, _ in RECOGNISED}))
+def test_an_ats_outside_this_table_tests_its_detection_in_its_own_file(ats: str) -> None:
+    """ATSs added after the first eleven test their URL forms in tests/spiders/test_<ats>.py."""
+    text = (Path(__file__).parent / "spiders" / f"test_{ats}.py").read_text()
+    assert "detect(" in text, f"tests/spiders/test_{ats}.py does not test detection of {ats} board URLs"
+
+
+@pytest.mark.parametrize("ats", ats_names())
+def test_every_ats_declares_its_public_url(ats: str) -> None:
+    """The registry stores `public_url(board)`; round trips are tested per ATS (below, or in its own file)."""
+    cls = board_spiders()[ats]
+    assert cls.public_url_template or "public_url" in vars(cls), f"{ats}: no public_url_template or public_url"
 
 
 @pytest.mark.parametrize("board", sorted({Board(a, c, p) for _, a, c, p in RECOGNISED}, key=str))
@@ -128,3 +148,20 @@ def test_detect_command_says_when_it_cannot_tell(capsys: pytest.CaptureFixture[s
     assert "cannot tell" in out[1] and "ATS's own site" in out[1]
     assert "cannot tell" in out[2] and "not a public board URL" in out[2]
     assert out[3] == "2 of 3 URL(s) not recognised"
+
+
+def test_board_url_rules() -> None:
+    """The BoardUrl machinery itself: named groups fill the board template, query parameters are required
+    when listed, excluded ids fall through, reserved subdomains are the ATS's own site."""
+    from crawlerats.ats import SUB, TOKEN, BoardUrl
+
+    rule = BoardUrl(host=r"(?P<tenant>[a-z]+)\.example\.com", path=rf"/c/{TOKEN}", board="{tenant}/{company}",
+                    query=("lang",), params=(("v", 2),), exclude=frozenset({"API"}))
+    assert rule.board_for("x", "u", "acme.example.com", "/c/Jobs", "lang=en") == Board("x", "acme/Jobs", (("v", 2),))
+    assert rule.board_for("x", "u", "acme.example.com", "/c/Jobs", "") is None  # required query parameter missing
+    assert rule.board_for("x", "u", "acme.example.com", "/c/api", "lang=en") is None  # excluded (case-insensitive)
+    assert rule.board_for("x", "u", "acme.example.com.evil", "/c/Jobs", "lang=en") is None  # host is fullmatched
+    with pytest.raises(UnknownBoardUrl, match="ATS's own site"):
+        rule.board_for("x", "u", "www.example.com", "/c/Jobs", "lang=en")
+    with pytest.raises(TypeError, match="uncaptured group"):
+        BoardUrl(host=rf"{SUB}\.example\.com", board="{site}").board_for("x", "u", "acme.example.com", "/", "")

@@ -1,4 +1,5 @@
-"""`crawlerats boards add|import|list`: register job boards from their public URLs and show the registry."""
+"""`crawlerats boards add|set|import|list`: register job boards from their public URLs, set their email domains,
+and show the registry."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from crawlerats import registry
+from crawlerats.ats import board_spider_names
 from crawlerats.board import Board
 from crawlerats.cli.settings import project_settings
 from crawlerats.db.connection import connect
-from crawlerats.detect import SUPPORTED_ATS, UnknownBoardUrl, detect
+from crawlerats.detect import UnknownBoardUrl, detect
+from crawlerats.promote.domains import normalize_domain
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,12 +27,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = commands.add_parser("add", help="register boards from their public URLs")
     add.add_argument("urls", nargs="+", metavar="URL", help="public board URL, e.g. https://jobs.lever.co/spotify")
     add.add_argument("--name", default=None, help="display name (only with a single URL)")
+    add.add_argument("--domain", action="append", default=None, metavar="DOMAIN",
+                     help="the company's email domain, e.g. spotify.com (repeatable; only with a single URL); "
+                          "promotion requests from addresses there are mailed a confirmation link")
     add.set_defaults(func=run_add)
+    bset = commands.add_parser("set", help="change a registered board (ats:company, as `boards list` shows)")
+    bset.add_argument("board", metavar="ATS:COMPANY", help="e.g. lever:spotify")
+    bset.add_argument("--domain", action="append", default=None, metavar="DOMAIN",
+                      help="the company's email domains (repeatable; replaces the stored list)")
+    bset.add_argument("--no-domains", action="store_true", help="remove the stored domains")
+    bset.set_defaults(func=run_set)
     imp = commands.add_parser("import", help="register boards from a CSV (url[,name] columns) or a URL-per-line file")
     imp.add_argument("file", type=Path, help="CSV with a `url` column (optional `name`), or one URL per line")
     imp.set_defaults(func=run_import)
     lst = commands.add_parser("list", help="show registered boards")
-    lst.add_argument("--ats", choices=SUPPORTED_ATS + ("jsonld",), default=None, help="only boards of this ATS")
+    lst.add_argument("--ats", choices=board_spider_names(), default=None, help="only boards of this ATS")
     lst.set_defaults(func=run_list)
 
 
@@ -93,7 +105,35 @@ def _add(entries: list[tuple[str, str, str | None]], source: str, found_on: str 
 def run_add(args: argparse.Namespace) -> int:
     if args.name and len(args.urls) > 1:
         raise ValueError("--name needs exactly one URL")
-    return _add([(url, url, args.name) for url in args.urls], "cli", None)
+    if args.domain and len(args.urls) > 1:
+        raise ValueError("--domain needs exactly one URL")
+    domains = [normalize_domain(d) for d in args.domain or []]
+    code = _add([(url, url, args.name) for url in args.urls], "cli", None)
+    if domains and code == 0:
+        board = detect(args.urls[0])
+        _set_domains(board.ats, board.company, domains)
+    return code
+
+
+def _set_domains(ats: str, company: str, domains: list[str]) -> None:
+    conn = _connect()
+    try:
+        if not registry.set_domains(conn.db, ats, company, domains):
+            raise ValueError(f"{ats}:{company} is not registered: add it with `crawlerats boards add URL`")
+    finally:
+        conn.close()
+    print(f"domains   {ats}:{company}: {', '.join(domains) or '(none)'}")
+
+
+def run_set(args: argparse.Namespace) -> int:
+    ats, sep, company = args.board.partition(":")
+    if not sep or not ats or not company:
+        raise ValueError(f"{args.board!r} is not ATS:COMPANY (e.g. lever:spotify)")
+    if args.domain is None and not args.no_domains:
+        raise ValueError("nothing to set: give --domain DOMAIN (or --no-domains)")
+    domains = [] if args.no_domains else [normalize_domain(d) for d in args.domain]
+    _set_domains(ats, company, domains)
+    return 0
 
 
 def run_import(args: argparse.Namespace) -> int:

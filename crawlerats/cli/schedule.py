@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from crawlerats.scheduling.planner import format_report, key_values, next_slot, node_list, schedule_round
 
 
 def ats_spiders() -> list[str]:
-    """Every board-crawling (AtsSpider) spider of the project, by name."""
-    from scrapy.spiderloader import SpiderLoader
+    """Every board spider of the project (crawlerats/ats.py: the ATS spiders and `jsonld`), by name."""
+    from crawlerats.ats import board_spider_names
 
-    from crawlerats.cli.settings import project_settings
-    from crawlerats.spiders.base import AtsSpider
-
-    loader = SpiderLoader.from_settings(project_settings())
-    return sorted(name for name in loader.list() if issubclass(loader.load(name), AtsSpider))
+    return list(board_spider_names())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,10 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "deterministic per spider, shard and time slot, so re-running in the same slot schedules "
                     "nothing twice; shards whose previous job is still pending or running are skipped.",
     )
-    parser.add_argument("--nodes", required=True, help="comma-separated Scrapyd URLs, e.g. http://a:6800,http://b:6800")
+    parser.add_argument("--nodes", required=True,
+                        help="comma-separated Scrapyd URLs, e.g. http://a:6800,http://b:6800, or @FILE: read them "
+                             "from FILE (keeps credentials out of crontabs and process lists; # comments)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--spider", action="append", help="spider to schedule (repeatable)")
-    which.add_argument("--all", action="store_true", help="every ATS spider")
+    which.add_argument("--all", action="store_true", help="every board spider (the ATS spiders and jsonld)")
     parser.add_argument("--shards", type=int, default=1, help="split each spider's boards into N shards (default 1)")
     parser.add_argument("--project", default="crawlerats", help="Scrapyd project name (default crawlerats)")
     parser.add_argument("--setting", action="append", metavar="K=V", help="Scrapy setting for the jobs (repeatable)")
@@ -46,8 +46,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def nodes_value(value: str) -> str:
+    """`--nodes` as given, or the URLs in the file named by `@FILE` (one or more per line, `#` comments)."""
+    if not value.startswith("@"):
+        return value
+    lines = Path(value[1:]).expanduser().read_text().splitlines()
+    return ",".join(line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip())
+
+
 def run(args: argparse.Namespace) -> int:
-    nodes = node_list(args.nodes)
+    try:
+        nodes = node_list(nodes_value(args.nodes))
+    except OSError as exc:
+        print(f"crawlerats schedule: cannot read the nodes file: {exc}", file=sys.stderr)
+        return 2
     for node in nodes:
         node.timeout = args.timeout
     spiders = ats_spiders() if args.all else list(dict.fromkeys(args.spider))

@@ -1,4 +1,5 @@
-"""`scrapy crawl` that exits non-zero when the crawl stopped on an error (e.g. `database_error`).
+"""`scrapy crawl` that exits non-zero when the crawl stopped on an error (e.g. `database_error`), or when
+boards were crawled and none succeeded.
 
 Scrapy's own command exits 0 whatever the finish reason once the spider has started, so a crawl the
 MongoDB writer had to stop would look successful to cron, CI and Scrapyd logs. Reasons listed in
@@ -14,9 +15,15 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 
+from crawlerats.extensions.crawl_summary import summarize
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_FAILED_REASONS = ("database_error",)
+#: Exit statuses (README "Exit codes"): 0 done, 1 stopped on a failed finish reason, 2 usage error (Scrapy),
+#: 3 boards were crawled and none succeeded (every board failed or was left incomplete).
+STOPPED_ON_ERROR = 1
+NO_BOARD_SUCCEEDED = 3
 
 
 class Command(ScrapyCrawlCommand):
@@ -33,5 +40,8 @@ class Command(ScrapyCrawlCommand):
         reason = crawler.stats.get_value("finish_reason")
         failed = crawler.settings.getlist("CRAWLERATS_FAILED_FINISH_REASONS", list(DEFAULT_FAILED_REASONS))
         if reason in failed:
-            logger.error("Crawl stopped with finish reason %r: exiting with status 1", reason)
-            self.exitcode = 1
+            logger.error("Crawl stopped with finish reason %r: exiting with status %d", reason, STOPPED_ON_ERROR)
+            self.exitcode = STOPPED_ON_ERROR
+        elif summarize(crawler.stats.get_stats()).no_board_succeeded:
+            logger.error("No board of this crawl succeeded: exiting with status %d", NO_BOARD_SUCCEEDED)
+            self.exitcode = NO_BOARD_SUCCEEDED

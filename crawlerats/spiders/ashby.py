@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import Response
-
 from crawlerats import normalize as n
+from crawlerats.ats import TOKEN, BoardUrl
 from crawlerats.board import Board
-from crawlerats.spiders.base import AtsSpider, dicts
+from crawlerats.spiders.base import dicts
+from crawlerats.spiders.declarative import WholeBoardSpider
 
 
 def _address_location(raw: Any, address: Any) -> dict[str, Any] | str | None:
@@ -22,15 +21,16 @@ def _address_location(raw: Any, address: Any) -> dict[str, Any] | str | None:
     return {"raw": raw if isinstance(raw, str) else None, **{k: v for k, v in parts.items() if isinstance(v, str)}}
 
 
-class AshbySpider(AtsSpider):
+class AshbySpider(WholeBoardSpider):
     name = "ashby"
+    board_urls = (
+        BoardUrl(host=r"api\.ashbyhq\.com", path=rf"/posting-api/job-board/{TOKEN}", exclude=frozenset({"api"})),
+        BoardUrl(host=r"jobs\.ashbyhq\.com", path=rf"/{TOKEN}", exclude=frozenset({"api"})),
+    )
+    public_url_template = "https://jobs.ashbyhq.com/{company}"
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        url = f"https://api.ashbyhq.com/posting-api/job-board/{board.company}?includeCompensation=true"
-        yield self.request(board, url, self.parse_board)
-
-    def parse_board(self, response: Response, board: Board) -> Iterator[Any]:
-        yield from self.read_whole_board(response, board, "jobs", self.posting)
+    board_endpoint = "https://api.ashbyhq.com/posting-api/job-board/{company}?includeCompensation=true"
+    postings_key = "jobs"
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         locations = [_address_location(p.get("location"), p.get("address"))]

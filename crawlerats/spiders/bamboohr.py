@@ -4,47 +4,43 @@ for the description and posted date. A failed detail stores the posting from the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from scrapy.http import Response
 
+from crawlerats.ats import SUB, BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize import parse_salary_text
-from crawlerats.spiders.base import AtsSpider
+from crawlerats.spiders.base import dig
+from crawlerats.spiders.declarative import WholeBoardSpider
 
 #: `locationType` codes (undocumented; reported by two independent public scrapers): 0 on-site, 1 remote, 2 hybrid.
 _LOCATION_TYPES = {"0": "onsite", "1": "remote", "2": "hybrid"}
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-class BambooHrSpider(AtsSpider):
+class BambooHrSpider(WholeBoardSpider):
     name = "bamboohr"
+    board_urls = (BoardUrl(host=rf"{SUB}\.bamboohr\.com"),)
+    public_url_template = "https://{company}.bamboohr.com/careers"
+    board_endpoint = "https://{company}.bamboohr.com/careers/list"
+    postings_key = "result"
 
     def base_url(self, board: Board) -> str:
         return f"https://{board.company}.bamboohr.com/careers"
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        yield self.request(board, f"{self.base_url(board)}/list", self.parse_list)
-
-    def parse_list(self, response: Response, board: Board) -> Iterator[Any]:
-        yield from self.read_whole_board(response, board, "result", self.detail_request)
-
-    def detail_request(self, board: Board, listed: dict[str, Any]) -> Any:
+    def board_row(self, board: Board, listed: dict[str, Any]) -> Any:
+        """A detail request per listed opening (the list has no description or date)."""
         job_id = listed.get("id")
         if job_id in (None, ""):
             return self.posting(board, listed, None)  # no id: dropped by validation, counted there
         self.mark_seen(board, job_id)
         return self.request(board, f"{self.base_url(board)}/{job_id}/detail", self.parse_detail,
                             cb_kwargs={"listed": listed}, detail=True,
-                            fallback=partial(self.posting, board, listed, None))
+                            fallback="posting")
 
     def parse_detail(self, response: Response, board: Board, listed: dict[str, Any]) -> Iterator[Any]:
         data = self.detail_json(response, board)
-        opening = _dict(_dict(_dict(data).get("result")).get("jobOpening"))
+        opening = dig(data, "result", "jobOpening", default={}, expect=dict)
         if data is not None and not opening:
             self.crawler.stats.inc_value("crawlerats/detail_failed/no_job_opening")
         yield from self.emit(board, [listed], lambda b, p: self.posting(b, p, opening or None))
@@ -52,7 +48,7 @@ class BambooHrSpider(AtsSpider):
     @staticmethod
     def location(listed: dict[str, Any], opening: dict[str, Any]) -> dict[str, Any] | None:
         for source in (opening, listed):
-            ats, loc = _dict(source.get("atsLocation")), _dict(source.get("location"))
+            ats, loc = dig(source, "atsLocation", default={}, expect=dict), dig(source, "location", default={}, expect=dict)
             city = ats.get("city") or loc.get("city")
             region = ats.get("state") or ats.get("province") or loc.get("state")
             country = ats.get("country") or loc.get("addressCountry") or loc.get("country")
@@ -60,7 +56,7 @@ class BambooHrSpider(AtsSpider):
                 return {"city": city, "region": region, "country": country}
         return None
 
-    def posting(self, board: Board, listed: dict[str, Any], opening: dict[str, Any] | None) -> Any:
+    def posting(self, board: Board, listed: dict[str, Any], opening: dict[str, Any] | None = None) -> Any:
         detail = opening or {}
         job_id = listed.get("id")
         remote = listed.get("isRemote") if listed.get("isRemote") is not None else detail.get("isRemote")

@@ -11,7 +11,6 @@ page of a board has been read, and `self.board_truncated(board, why)` when the A
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -29,10 +28,13 @@ from twisted.python.failure import Failure
 
 from crawlerats import normalize as n
 from crawlerats.arguments import argument_tokens, existing_file
+from crawlerats.ats import BoardUrl
 from crawlerats.board import Board, parse_shard, select_shard
+from crawlerats.board_source import board_source
 from crawlerats.clock import now as clock_now
 from crawlerats.detect import UnknownBoardUrl, detect
 from crawlerats.items import JobItem
+from crawlerats.spiders import paging
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +50,10 @@ def _is_contract_location(value: dict[str, Any]) -> bool:
             and (country is None or (isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country) is not None)))
 
 
-def dig(data: Any, *path: str | int, default: Any = None) -> Any:
+def dig(data: Any, *path: str | int, default: Any = None, expect: type | tuple[type, ...] | None = None) -> Any:
     """`data[k1][k2]...` for ATS payloads of unknown shape: `default` as soon as a level is missing, None, or
-    not a dict (str keys) / list (int keys), e.g. `dig(p, "location", "country", "alpha2Code")`."""
+    not a dict (str keys) / list (int keys), e.g. `dig(p, "location", "country", "alpha2Code")`; with `expect`,
+    also when the value found is not of that type (`dig(p, "company", default={}, expect=dict)`)."""
     for key in path:
         if isinstance(key, int) and isinstance(data, list) and -len(data) <= key < len(data):
             data = data[key]
@@ -60,6 +63,8 @@ def dig(data: Any, *path: str | int, default: Any = None) -> Any:
             return default
         if data is None:
             return default
+    if expect is not None and not isinstance(data, expect):
+        return default
     return data
 
 
@@ -118,6 +123,18 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
     name = ""  # abstract: not listed by `scrapy list`
     #: Payload kind a spider reads; decides the content check in `parse_payload`.
     payload: str = "json"
+    #: Public board URL forms `crawlerats detect` recognises, specific forms first (crawlerats/ats.py).
+    board_urls: tuple[BoardUrl, ...] = ()
+    #: Canonical public board URL of a board id: `{company}` and the board params as fields.
+    public_url_template: str | None = None
+
+    @classmethod
+    def public_url(cls, board: Board) -> str | None:
+        """The public board page of `board` (detection maps it back to the same board); override when the
+        template is not enough."""
+        if cls.public_url_template is None:
+            return None
+        return cls.public_url_template.format(**{**dict(board.params), "company": board.company})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,17 +173,9 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}", token))
 
     async def registered_boards(self) -> list[Board]:
-        """Boards of this ATS in the `boards` registry (used when no `companies` are given)."""
-        from crawlerats.db.crawl import crawl_connection
-
-        conn = await crawl_connection(self.crawler)
-
-        def load() -> list[Board]:
-            rows = conn.db["boards"].find({"ats": self.name}, {"company": 1, "params": 1, "company_name": 1})
-            return [Board(self.name, r["company"], tuple(sorted((r.get("params") or {}).items())),
-                          r.get("company_name")) for r in rows]
-
-        return await asyncio.to_thread(load)
+        """Boards of this ATS from the crawl's board source (crawlerats/board_source.py: by default the
+        `boards` registry), used when no `companies` are given. The spider never opens the database."""
+        return list(await board_source(self.crawler).boards(self.name))
 
     async def start(self) -> AsyncIterator[Any]:
         boards = self.boards_given
@@ -203,14 +212,20 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         headers: dict[str, str] | None = None,
         cb_kwargs: dict[str, Any] | None = None,
         detail: bool = False,
-        fallback: Callable[[], Any] | None = None,
+        fallback: str | None = None,
+        errback: Callable[[Failure], Any] | None = None,
     ) -> scrapy.Request:
         """A request for `board`. List requests (`detail=False`) failing fail the board; a failing detail
-        request stores `fallback()` (the posting from list data) and counts the failure."""
+        request counts the failure and, with `fallback` (the name of a spider method), stores
+        `self.<fallback>(board=board, **cb_kwargs)` (the posting from list data). `errback` (a spider method)
+        replaces that handling for this request. Callbacks are spider methods and meta/cb_kwargs plain data,
+        so requests pickle (JOBDIR pause/resume)."""
+        if fallback is not None and not (isinstance(fallback, str) and callable(getattr(self, fallback, None))):
+            raise TypeError(f"fallback must name a method of {type(self).__name__}, got {fallback!r}")
         body = json.dumps(json_body) if json_body is not None else None
         hdrs = {"Content-Type": "application/json", **(headers or {})} if body else headers
         return scrapy.Request(
-            url, callback=callback, errback=self.on_error, method=method, body=body, headers=hdrs,
+            url, callback=callback, errback=errback or self.on_error, method=method, body=body, headers=hdrs,
             cb_kwargs={"board": board, **(cb_kwargs or {})}, dont_filter=True,
             meta={"board": board.key, "detail": detail, "fallback": fallback},
         )
@@ -224,15 +239,22 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             self.logger.warning("Detail request failed for %s (%s): %s", board, reason, request.url)
             fallback = request.meta.get("fallback")
             if fallback is not None:
-                yield from self.emit(board, [None], lambda _b, _raw: fallback())
+                yield from self.emit(board, [request], self._fallback_item)
             return
         self.board_failed(board, f"{reason} at {request.meta.get('original_url') or request.url}")
+
+    def _fallback_item(self, board: Board, request: scrapy.Request) -> Any:
+        """The posting from list data of a failed detail request: `self.<meta fallback>(board, **cb_kwargs)`."""
+        kwargs = {k: v for k, v in request.cb_kwargs.items() if k != "board"}
+        return getattr(self, request.meta["fallback"])(board=board, **kwargs)
 
     @staticmethod
     def _failure_reason(failure: Failure) -> str:
         response = getattr(failure.value, "response", None)
         if response is not None:
             return f"http_{response.status}"
+        if re.search(r"DOWNLOAD_MAXSIZE|download max size", str(failure.value)):  # on the wire or decompressed
+            return "response_too_large"
         return re.sub(r"\W+", "_", type(failure.value).__name__).lower()
 
     # --- payloads -------------------------------------------------------------------------------
@@ -253,6 +275,12 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             except ValueError:
                 self.board_failed(board, f"invalid_json at {response.url}")
                 return None
+            except RecursionError:
+                self.board_failed(board, f"json_too_deep at {response.url}")
+                return None
+        except RecursionError:  # JSON nested deeper than Python's recursion limit (hostile payload)
+            self.board_failed(board, f"json_too_deep at {response.url}")
+            return None
         if not isinstance(data, expect):
             self.board_failed(board, f"unexpected_payload ({type(data).__name__}) at {response.url}")
             return None
@@ -307,7 +335,7 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         """
         try:
             data = json.loads(response.body) if response.body.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, expect):
             reason = "empty_body" if not response.body.strip() else "invalid_payload"
@@ -345,6 +373,11 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         """Record that `job_id` is on the board even though its item comes later (detail pages)."""
         if job_id is not None:
             self.outcomes.setdefault(board.key, BoardOutcome(board)).seen_ids.add(str(job_id))
+
+    def page_guard(self, board: Board, ids_on_page: Iterable[Any]) -> str | None:
+        """Call once per list page before emitting it: None to go on, else why the board stops after this page
+        (page cap, or a page with no new id); then call `board_truncated(board, reason)` (crawlerats/spiders/paging.py)."""
+        return paging.page_guard(self, board, ids_on_page)
 
     # --- board completeness -----------------------------------------------------------------------
     def board_finished(self, board: Board) -> None:

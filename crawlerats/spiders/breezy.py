@@ -5,18 +5,13 @@ The list has no description; pay is free text ("$1 – $5 / year").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import Response
-
+from crawlerats.ats import SUB, BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize import make_salary, parse_location, parse_salary_text
-from crawlerats.spiders.base import AtsSpider
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+from crawlerats.spiders.base import dig
+from crawlerats.spiders.declarative import WholeBoardSpider
 
 
 def _part(value: Any, *keys: str) -> Any:
@@ -26,19 +21,18 @@ def _part(value: Any, *keys: str) -> Any:
     return value
 
 
-class BreezySpider(AtsSpider):
+class BreezySpider(WholeBoardSpider):
     name = "breezy"
+    board_urls = (BoardUrl(host=rf"{SUB}\.breezy\.hr"),)
+    public_url_template = "https://{company}.breezy.hr"
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        yield self.request(board, f"https://{board.company}.breezy.hr/json", self.parse_positions)
-
-    def parse_positions(self, response: Response, board: Board) -> Iterator[Any]:
-        yield from self.read_whole_board(response, board, None, self.position)
+    board_endpoint = "https://{company}.breezy.hr/json"
+    postings_key = None  # the body is the list of positions
 
     @staticmethod
     def locations(p: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
         listed = p.get("locations") if isinstance(p.get("locations"), list) else []
-        places = [x for x in listed if isinstance(x, dict)] or [_dict(p.get("location"))]
+        places = [x for x in listed if isinstance(x, dict)] or [dig(p, "location", default={}, expect=dict)]
         result, remote = [], False
         for place in places:
             remote = remote or place.get("is_remote") is True
@@ -55,9 +49,9 @@ class BreezySpider(AtsSpider):
             return make_salary(value.get("min"), value.get("max"), value.get("currency"), period)
         return parse_salary_text(value)
 
-    def position(self, board: Board, p: dict[str, Any]) -> Any:
+    def posting(self, board: Board, p: dict[str, Any]) -> Any:
         locations, remote = self.locations(p)
-        company = _dict(p.get("company"))
+        company = dig(p, "company", default={}, expect=dict)
         return self.make_item(
             board,
             job_id=p.get("id"),

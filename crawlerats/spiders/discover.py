@@ -28,6 +28,7 @@ from crawlerats.detect import UnknownBoardUrl, detect
 from crawlerats.discovery.args import UrlArgs
 from crawlerats.discovery.browser import browser_settings, collect_urls, settle
 from crawlerats.discovery.find import FoundBoard, careers_links, find_boards
+from crawlerats.discovery.handler import POPUPS_META
 from crawlerats.discovery.record import Discovery, save_discovery
 
 
@@ -40,6 +41,8 @@ class DiscoverSpider(Args[UrlArgs], scrapy.Spider):
         "CRAWLERATS_DISCOVER_MAX_PAGES": 3,  # pages rendered per start URL: the page + up to 2 careers links
         "CRAWLERATS_RENDER_IDLE_TIMEOUT_MS": 10_000,  # longest wait for network idle after load
         "CRAWLERATS_RENDER_SETTLE_MS": 1_000,  # then wait this long for timers that insert embeds
+        # The whole crawl ends after this many seconds; unfinished start URLs are recorded as such.
+        "CLOSESPIDER_TIMEOUT": 1_800,
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -94,6 +97,7 @@ class DiscoverSpider(Args[UrlArgs], scrapy.Spider):
         collected: dict[str, Any] = response.meta["playwright_page_methods"][1].result or {}
         self.crawler.stats.inc_value("crawlerats/discover/pages_rendered")
         state.pages.append(response.url)
+        state.popups += response.meta.get(POPUPS_META, 0)
         found = find_boards(response.url, {
             "url": [response.url],
             "link": [link.get("href") for link in collected.get("links", [])],
@@ -119,6 +123,7 @@ class DiscoverSpider(Args[UrlArgs], scrapy.Spider):
     async def page_failed(self, failure: Failure) -> AsyncIterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         state: Discovery = request.meta["discovery"]
+        state.popups += request.meta.get(POPUPS_META, 0)
         response = getattr(failure.value, "response", None)
         reason = f"http_{response.status}" if response is not None else type(failure.value).__name__
         message = str(failure.value).splitlines()[0][:200] if response is None and str(failure.value) else ""
@@ -132,8 +137,13 @@ class DiscoverSpider(Args[UrlArgs], scrapy.Spider):
         await self.finish(state)
 
     def next_hop(self, state: Discovery) -> scrapy.Request | None:
-        """The next careers link to render while no board was found."""
+        """The next careers link to render while no board was found (popups count as rendered pages)."""
         if state.boards or not state.candidates:
+            return None
+        budget = self.crawler.settings.getint("CRAWLERATS_DISCOVER_MAX_PAGES")
+        if len(state.pages) + len(state.errors) + state.popups >= budget:
+            state.links_not_followed += len(state.candidates)
+            state.candidates = []
             return None
         return self.render(state, state.candidates.pop(0), hop=1)
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import Response
-
 from crawlerats import normalize as n
+from crawlerats.ats import TOKEN, BoardUrl
 from crawlerats.board import Board
-from crawlerats.spiders.base import AtsSpider, dicts, dig
+from crawlerats.spiders.base import dicts, dig
+from crawlerats.spiders.declarative import WholeBoardSpider
 
+#: Path segments that are not board tokens.
+_NOT_BOARDS = frozenset({"embed", "v1", "jobs"})
 #: Board-defined `metadata` names (lower case, by preference) carrying the employment or the workplace type.
 _EMPLOYMENT_NAMES = ("employment type", "job type", "contract type", "worker type", "type of employment",
                      "commitment", "employment", "time type")
@@ -28,15 +29,18 @@ def _metadata_value(value: Any) -> Any:
     return value
 
 
-class GreenhouseSpider(AtsSpider):
+class GreenhouseSpider(WholeBoardSpider):
     name = "greenhouse"
+    board_urls = (
+        BoardUrl(host=r"boards-api\.greenhouse\.io", path=rf"/v1/boards/{TOKEN}", exclude=_NOT_BOARDS),
+        BoardUrl(host=r"(?:job-boards|boards)(?:\.eu)?\.greenhouse\.io",
+                 path=r"/embed/(?:job_board(?:/js)?|job_app)/?$", query=("for",), board="{for}"),
+        BoardUrl(host=r"(?:job-boards|boards)(?:\.eu)?\.greenhouse\.io", path=rf"/{TOKEN}", exclude=_NOT_BOARDS),
+    )
+    public_url_template = "https://job-boards.greenhouse.io/{company}"
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        url = f"https://boards-api.greenhouse.io/v1/boards/{board.company}/jobs?content=true"
-        yield self.request(board, url, self.parse_board)
-
-    def parse_board(self, response: Response, board: Board) -> Iterator[Any]:
-        yield from self.read_whole_board(response, board, "jobs", self.posting)
+    board_endpoint = "https://boards-api.greenhouse.io/v1/boards/{company}/jobs?content=true"
+    postings_key = "jobs"
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         metadata = {str(m.get("name")): _metadata_value(m.get("value")) for m in dicts(p.get("metadata"))

@@ -26,6 +26,7 @@ from crawlerats.discovery import jsonld as ld
 from crawlerats.discovery.args import UrlArgs
 from crawlerats.discovery.browser import browser_settings, settle
 from crawlerats.spiders.base import AtsSpider, BoardArgs, BoardOutcome
+from crawlerats.spiders.pages import html_page
 
 
 class JsonLdArgs(BoardArgs, UrlArgs):
@@ -42,6 +43,7 @@ def site_board(url: str) -> Board:
 class JsonLdSpider(AtsSpider, Args[JsonLdArgs]):
     name = "jsonld"
     payload = "html"
+    public_url_template = "https://{company}"  # the board id is the careers site (host and path)
     custom_settings = {
         **browser_settings(max_pages=4),
         "CONCURRENT_REQUESTS": 8,
@@ -83,10 +85,11 @@ class JsonLdSpider(AtsSpider, Args[JsonLdArgs]):
     def parse_page(self, response: Response, board: Board) -> Iterator[Any]:
         stats = self.crawler.stats
         rendered = bool(response.meta.get("rendered"))
-        if not hasattr(response, "selector"):
+        page = html_page(response)
+        if page is None:
             self.board_failed(board, f"not_html at {response.url}")
             return
-        postings, blocks, malformed = ld.job_postings(response.selector)
+        postings, blocks, malformed = ld.job_postings(page)
         stats.inc_value("crawlerats/jsonld/pages_rendered" if rendered else "crawlerats/jsonld/pages_plain")
         stats.inc_value("crawlerats/jsonld/blocks", blocks)
         if malformed:

@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import Response
-
+from crawlerats.ats import TOKEN, BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize import make_salary
-from crawlerats.spiders.base import AtsSpider
+from crawlerats.spiders.declarative import PagedApiSpider
 
 
-class LeverSpider(AtsSpider):
+class LeverSpider(PagedApiSpider):
     name = "lever"
+    board_urls = (
+        BoardUrl(host=r"jobs\.eu\.lever\.co", path=rf"/{TOKEN}", params=(("eu", True),), exclude=frozenset({"v0"})),
+        BoardUrl(host=r"jobs\.lever\.co", path=rf"/{TOKEN}", exclude=frozenset({"v0"})),
+        BoardUrl(host=r"api\.eu\.lever\.co", path=rf"/v0/postings/{TOKEN}", params=(("eu", True),)),
+        BoardUrl(host=r"api\.lever\.co", path=rf"/v0/postings/{TOKEN}"),
+    )
+    public_url_template = "https://jobs.lever.co/{company}"  # EU boards: jobs.eu.lever.co (public_url below)
     page_size = 100
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        yield self.page(board, 0)
+    @classmethod
+    def public_url(cls, board: Board) -> str | None:
+        host = "jobs.eu.lever.co" if board.param("eu") else "jobs.lever.co"
+        return f"https://{host}/{board.company}"
 
-    def page(self, board: Board, skip: int) -> Any:
+    page_endpoint = "https://{host}/v0/postings/{company}?mode=json&skip={offset}&limit={limit}"
+    postings_key = None  # the body is the list
+
+    def page_url(self, board: Board, offset: int, page: int) -> str:
         host = "api.eu.lever.co" if board.param("eu") else "api.lever.co"
-        url = f"https://{host}/v0/postings/{board.company}?mode=json&skip={skip}&limit={self.page_size}"
-        return self.request(board, url, self.parse_page, cb_kwargs={"skip": skip})
-
-    def parse_page(self, response: Response, board: Board, skip: int) -> Iterator[Any]:
-        postings = self.parse_json(response, board, list)
-        if postings is None:
-            return
-        yield from self.emit(board, postings, self.posting)
-        if len(postings) >= self.page_size:
-            yield self.page(board, skip + len(postings))
-        else:
-            self.board_finished(board)
+        return self.page_endpoint.format(host=host, company=board.company, offset=offset, limit=self.page_size)
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         categories = p.get("categories") or {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawlerats.ats import SUB, BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize import make_salary
 from crawlerats.spiders.base import AtsSpider
@@ -27,6 +28,8 @@ def _text(element: Any, path: str) -> str | None:
 
 class PersonioSpider(AtsSpider):
     name = "personio"
+    board_urls = (BoardUrl(host=rf"{SUB}\.jobs\.personio\.(?:de|com)"),)
+    public_url_template = "https://{company}.jobs.personio.de"
     payload = "xml"
 
     def board_requests(self, board: Board) -> Iterator[Any]:

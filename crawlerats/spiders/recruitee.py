@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import Response
-
+from crawlerats.ats import SUB, BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize import make_salary, parse_location
-from crawlerats.spiders.base import AtsSpider
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+from crawlerats.spiders.base import dig
+from crawlerats.spiders.declarative import WholeBoardSpider
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-class RecruiteeSpider(AtsSpider):
+class RecruiteeSpider(WholeBoardSpider):
     name = "recruitee"
+    board_urls = (BoardUrl(host=rf"{SUB}\.recruitee\.com"),)
+    public_url_template = "https://{company}.recruitee.com"
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        yield self.request(board, f"https://{board.company}.recruitee.com/api/offers/", self.parse_offers)
-
-    def parse_offers(self, response: Response, board: Board) -> Iterator[Any]:
-        yield from self.read_whole_board(response, board, "offers", self.offer)
+    board_endpoint = "https://{company}.recruitee.com/api/offers/"
+    postings_key = "offers"
 
     @staticmethod
     def workplace(offer: dict[str, Any]) -> str | None:
@@ -54,8 +48,8 @@ class RecruiteeSpider(AtsSpider):
                 result.append(loc)
         return result
 
-    def offer(self, board: Board, o: dict[str, Any]) -> Any:
-        salary = _dict(o.get("salary"))
+    def posting(self, board: Board, o: dict[str, Any]) -> Any:
+        salary = dig(o, "salary", default={}, expect=dict)
         url = o.get("careers_url") or (f"https://{board.company}.recruitee.com/o/{o['slug']}" if o.get("slug") else None)
         html = "".join(part for part in (o.get("description"), o.get("requirements")) if isinstance(part, str))
         return self.make_item(

@@ -9,8 +9,10 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawlerats.ats import TOKEN, BoardUrl
 from crawlerats.board import Board
-from crawlerats.spiders.base import AtsSpider, dicts, dig
+from crawlerats.spiders.base import dicts, dig
+from crawlerats.spiders.declarative import PagedApiSpider
 
 _SECTIONS = ("companyDescription", "jobDescription", "qualifications", "additionalInformation")
 _WORKPLACE_FIELD = re.compile(r"work ?(flexibility|place|model|arrangement|location type)|remote", re.I)
@@ -23,46 +25,34 @@ def _label(value: Any) -> Any:
     return value
 
 
-class SmartRecruitersSpider(AtsSpider):
+#: Path segments that are not company ids.
+_NOT_BOARDS = frozenset({"oneclick-ui", "api"})
+
+
+class SmartRecruitersSpider(PagedApiSpider):
     name = "smartrecruiters"
+    board_urls = (
+        BoardUrl(host=r"api\.smartrecruiters\.com", path=rf"/v1/companies/{TOKEN}", exclude=_NOT_BOARDS),
+        BoardUrl(host=r"(?:jobs|careers)\.smartrecruiters\.com", path=rf"/{TOKEN}", exclude=_NOT_BOARDS),
+    )
+    public_url_template = "https://jobs.smartrecruiters.com/{company}"
     page_size = 100
 
-    def board_requests(self, board: Board) -> Iterator[Any]:
-        yield self.page(board, 0)
+    page_endpoint = "https://api.smartrecruiters.com/v1/companies/{company}/postings?limit={limit}&offset={offset}"
+    postings_key = "content"
+    total_key = "totalFound"
 
-    def page(self, board: Board, offset: int) -> Any:
-        url = (f"https://api.smartrecruiters.com/v1/companies/{board.company}/postings"
-               f"?limit={self.page_size}&offset={offset}")
-        return self.request(board, url, self.parse_page, cb_kwargs={"offset": offset})
-
-    def parse_page(self, response: Response, board: Board, offset: int) -> Iterator[Any]:
-        data = self.parse_json(response, board)
-        if data is None:
-            return
-        if not isinstance(data.get("content"), list):
-            self.board_failed(board, f"unexpected_payload (no content list) at {response.url}")
-            return
-        postings = dicts(data["content"])
-        for posting in postings:
-            self.mark_seen(board, posting.get("id"))
-        yield from self.emit(board, postings, self.detail_request)
-        total = data.get("totalFound")
-        more = len(postings) >= self.page_size and not (isinstance(total, int) and 0 < total <= offset + len(postings))
-        if more:
-            yield self.page(board, offset + len(postings))
-        else:
-            self.board_finished(board)
-
-    def detail_request(self, board: Board, p: dict[str, Any]) -> Any:
+    def board_row(self, board: Board, p: dict[str, Any]) -> Any:
+        """A detail request per listed posting (the list has no description)."""
         url = f"https://api.smartrecruiters.com/v1/companies/{board.company}/postings/{p['id']}"
         return self.request(board, url, self.parse_detail, cb_kwargs={"listed": p}, detail=True,
-                            fallback=lambda: self.posting(board, p, None))
+                            fallback="posting")
 
     def parse_detail(self, response: Response, board: Board, listed: dict[str, Any]) -> Iterator[Any]:
         detail = self.detail_json(response, board)
         yield from self.emit(board, [listed], lambda b, p: self.posting(b, p, detail))
 
-    def posting(self, board: Board, listed: dict[str, Any], detail: dict[str, Any] | None) -> Any:
+    def posting(self, board: Board, listed: dict[str, Any], detail: dict[str, Any] | None = None) -> Any:
         p = {**listed, **(detail or {})}
         location = p.get("location") if isinstance(p.get("location"), dict) else {}
         full = re.sub(r"(,\s*)+", ", ", str(location.get("fullLocation") or "")).strip(" ,") or None

@@ -12,17 +12,15 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawlerats.ats import SUB, BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize import make_salary
-from crawlerats.spiders.base import AtsSpider
+from crawlerats.spiders.base import AtsSpider, dig
 
 MAX_PAGES = 500
 _JOB_NUMBER = re.compile(r"/jobs/(\d+)")
 _REMOTE_STATUS = {"fully": "remote", "hybrid": "hybrid", "none": "onsite"}
 
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _name(value: Any) -> Any:
@@ -32,6 +30,8 @@ def _name(value: Any) -> Any:
 
 class TeamtailorSpider(AtsSpider):
     name = "teamtailor"
+    board_urls = (BoardUrl(host=rf"{SUB}\.teamtailor\.com"),)
+    public_url_template = "https://{company}.teamtailor.com"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,7 +79,7 @@ class TeamtailorSpider(AtsSpider):
         places = posting.get("jobLocation") or []
         result: list[Any] = []
         for place in places if isinstance(places, list) else [places]:
-            address = _dict(_dict(place).get("address"))
+            address = dig(place, "address", default={}, expect=dict)
             if address:
                 result.append({"city": _name(address.get("addressLocality")),
                                "region": _name(address.get("addressRegion")),
@@ -90,9 +90,9 @@ class TeamtailorSpider(AtsSpider):
 
     @staticmethod
     def salary(posting: dict[str, Any]) -> dict[str, Any] | None:
-        base = _dict(posting.get("baseSalary"))
+        base = dig(posting, "baseSalary", default={}, expect=dict)
         value = base.get("value")
-        amount = _dict(value)
+        amount = dig(value, default={}, expect=dict)
         if not amount and value is not None:
             amount = {"value": value}
         low = amount.get("minValue", amount.get("value"))
@@ -101,8 +101,8 @@ class TeamtailorSpider(AtsSpider):
         return make_salary(low, high, base.get("currency") or amount.get("currency"), unit)
 
     def job(self, board: Board, item: dict[str, Any], feed_name: str | None) -> Any:
-        item = {**_dict(item.get("attributes")), **item}  # legacy JSON:API rows keep fields under attributes
-        posting = _dict(item.get("_jobposting"))
+        item = {**dig(item, "attributes", default={}, expect=dict), **item}  # legacy JSON:API rows keep fields under attributes
+        posting = dig(item, "_jobposting", default={}, expect=dict)
         employment = posting.get("employmentType") or item.get("employment-type")
         if isinstance(employment, list):
             employment = ", ".join(str(e) for e in employment)

@@ -12,8 +12,12 @@ from typing import Any
 from scrapy.http import Response
 
 from crawlerats import normalize as n
+from crawlerats.ats import SUB, TOKEN, BoardUrl
 from crawlerats.board import Board
 from crawlerats.spiders.base import AtsSpider, dicts
+
+#: Path segments of apply.workable.com that are not account ids.
+_NOT_BOARDS = frozenset({"api", "j", "jobs"})
 
 
 def _row_locations(row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -29,6 +33,12 @@ def _row_locations(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 class WorkableSpider(AtsSpider):
     name = "workable"
+    board_urls = (
+        BoardUrl(host=r"apply\.workable\.com", path=rf"/api/v\d/(?:widget/)?accounts/{TOKEN}", exclude=_NOT_BOARDS),
+        BoardUrl(host=r"apply\.workable\.com", path=rf"/{TOKEN}", exclude=_NOT_BOARDS),
+        BoardUrl(host=rf"{SUB}\.workable\.com"),
+    )
+    public_url_template = "https://apply.workable.com/{company}"
 
     def board_requests(self, board: Board) -> Iterator[Any]:
         url = f"https://apply.workable.com/api/v1/widget/accounts/{board.company}?details=true"

@@ -14,11 +14,16 @@ from typing import Any
 from scrapy.http import Response
 
 from crawlerats import normalize as n
+from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.normalize.locations import country_code
 from crawlerats.spiders.base import AtsSpider, dicts, dig
 
 _BOARD_ID = re.compile(r"^([a-z0-9][a-z0-9\-]*)\.(wd\d+)/([A-Za-z0-9][A-Za-z0-9_\-]*)$")
+#: Public board URL parts: `{tenant}.wdN.myworkdayjobs.com/[{locale}/]{site}`.
+_HOST = r"(?P<tenant>[a-z0-9][a-z0-9\-]*)\.(?P<dc>wd\d+)\.myworkdayjobs\.com"
+_SITE = r"(?P<site>[A-Za-z0-9][A-Za-z0-9_\-]*)"
+_LOCALE = r"[a-z]{2}-[A-Za-z]{2}"
 _REQ_ID = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_\-]{2,39}$")
 _N_LOCATIONS = re.compile(r"^\d+\s+locations?$", re.I)
 
@@ -37,9 +42,21 @@ def workday_location(text: Any, country: Any = None) -> dict[str, Any] | None:
 
 class WorkdaySpider(AtsSpider):
     name = "workday"
+    board_urls = (
+        BoardUrl(host=_HOST, path=rf"/wday/cxs/[^/]+/{_SITE}", board="{tenant}.{dc}/{site}"),
+        BoardUrl(host=_HOST, path=rf"/(?:{_LOCALE}/)?(?!{_LOCALE}(?:/|$)){_SITE}", board="{tenant}.{dc}/{site}",
+                 exclude=frozenset({"wday"})),
+    )
+    #: Board id `{tenant}.{dc}/{site}`; public_url below splits it.
+    public_url_template = "https://{tenant}.{dc}.myworkdayjobs.com/{site}"
     page_size = 20
     #: Workday answers at most this many results per query (later offsets wrap around to the start).
     max_results = 2000
+
+    @classmethod
+    def public_url(cls, board: Board) -> str | None:
+        match = _BOARD_ID.match(board.company)
+        return f"https://{match[1]}.{match[2]}.myworkdayjobs.com/{match[3]}" if match else None
 
     def looks_like_board_id(self, token: str) -> bool:
         return bool(_BOARD_ID.match(token))
@@ -90,8 +107,8 @@ class WorkdaySpider(AtsSpider):
 
     def job_id(self, board: Board, posting: dict[str, Any]) -> str:
         """The requisition id shown in `bulletFields[0]` when it looks like one (and is unused), else externalPath."""
-        bullets = posting.get("bulletFields") or []
-        candidate = str(bullets[0]).strip() if bullets and isinstance(bullets[0], (str, int)) else ""
+        first = dig(posting, "bulletFields", 0)
+        candidate = str(first).strip() if isinstance(first, (str, int)) else ""
         seen = self.outcomes[board.key].seen_ids if board.key in self.outcomes else set()
         if _REQ_ID.match(candidate) and candidate not in seen:
             return candidate
@@ -99,14 +116,14 @@ class WorkdaySpider(AtsSpider):
 
     def detail_request(self, board: Board, p: dict[str, Any]) -> Any:
         return self.request(board, f"{self.base_url(board)}{p['externalPath']}", self.parse_detail,
-                            cb_kwargs={"listed": p}, detail=True, fallback=lambda: self.posting(board, p, None))
+                            cb_kwargs={"listed": p}, detail=True, fallback="posting")
 
     def parse_detail(self, response: Response, board: Board, listed: dict[str, Any]) -> Iterator[Any]:
         detail = self.detail_json(response, board)
         usable = isinstance(dig(detail, "jobPostingInfo"), dict)
         yield from self.emit(board, [listed], lambda b, p: self.posting(b, p, detail if usable else None))
 
-    def posting(self, board: Board, listed: dict[str, Any], detail: dict[str, Any] | None) -> Any:
+    def posting(self, board: Board, listed: dict[str, Any], detail: dict[str, Any] | None = None) -> Any:
         info = dig(detail, "jobPostingInfo", default={})
         tenant_host = self.base_url(board).split("/wday/")[0]
         site = board.company.split("/", 1)[1]

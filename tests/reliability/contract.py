@@ -15,13 +15,14 @@ from typing import Any
 
 import bson
 
+from crawlerats.ats import board_spider_names
 from crawlerats.items import CRAWLED_FIELDS, EMPLOYMENT_TYPES, SALARY_INTERVALS, WORKPLACE_TYPES
 from crawlerats.normalize.dates import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE
 from crawlerats.normalize.html import MAX_DESCRIPTION_CHARS
 from crawlerats.normalize.salary import MAX_AMOUNT
 
-ATS_NAMES = {"lever", "greenhouse", "ashby", "workday", "smartrecruiters", "workable", "recruitee", "personio",
-             "teamtailor", "bamboohr", "breezy", "jsonld"}
+#: The `ats` a document may carry: every board spider (crawlerats/ats.py), derived from the spider classes.
+ATS_NAMES = frozenset(board_spider_names())
 _OPTIONAL_STRINGS = ("company_name", "requisition_id", "department", "team", "employment_type_raw", "location",
                      "description_html", "description_text", "url", "apply_url", "posted_at_raw", "updated_at_raw")
 _WRITER_FIELDS = ("first_seen", "last_seen", "crawl_id", "status")

@@ -125,3 +125,25 @@ def hostile_xml(draw: st.DrawFn, original: bytes) -> bytes:
         else:
             element.text = "<![CDATA[" + _xml_safe(draw(st.sampled_from(HOSTILE_VALUES))) + "]]>"
     return draw(mutate_bytes(ET.tostring(root, encoding="utf-8")))
+
+
+@st.composite
+def hostile_markup(draw: st.DrawFn, original: bytes) -> bytes:
+    """HTML (and other text payloads): hostile values spliced in and spans cut at random places, then byte damage."""
+    body = original
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(body)))
+        if draw(st.booleans()):
+            body = body[:at] + _xml_safe(draw(st.sampled_from(HOSTILE_VALUES))).encode() + body[at:]
+        else:
+            body = body[:at] + body[draw(st.integers(at, min(len(body), at + 400))):]
+    return draw(mutate_bytes(body))
+
+
+def hostile_payload(path: str, original: bytes) -> st.SearchStrategy[bytes]:
+    """The mutation strategy for a saved payload, by its file type (.json, .xml, anything else as markup)."""
+    if path.endswith(".json"):
+        return hostile_json(original)
+    if path.endswith((".xml", ".rss")):
+        return hostile_xml(original)
+    return hostile_markup(original)

@@ -10,6 +10,7 @@ from pymongo.database import Database
 
 from tests.support.ats_server import AtsServer, Reply, file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-08-10T00:00:00Z"
@@ -112,3 +113,44 @@ def test_ashby_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict, mo
     assert sparse["description_html"] is None and sparse["url"] is None and sparse["department"] is None
     summary = jobs.find_one({"company": "edgeco", "job_id": "summary-only"})
     assert summary["salary"]["min"] == 60000.0 and summary["salary"]["currency"] == "EUR"
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (
+    BoardCase("ashby", "HighlightTA", ((r".", "ashby/highlightta.json"),)),
+    BoardCase("ashby", "ramp", ((r".", "ashby/ramp_eu-job-feeds.json"),)),
+)
+
+
+def test_highlightta_board_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (2, "ok", [], 1)
+    check_item(run.by_id()["90fb3621-899e-4b59-925d-25080ec91e18"], job_id="90fb3621-899e-4b59-925d-25080ec91e18",
+               title="Senior Technical Recruiter", company_name="HighlightTA",
+               locations=[{"raw": "Canada", "city": None, "region": None, "country": "CA"}], location="Canada",
+               workplace_type="remote", employment_type="full_time", employment_type_raw="FullTime",
+               department="HighlightTA", team="HighlightTA", salary=None,
+               posted_at="2026-04-20T22:43:56.531000+00:00", posted_at_raw="2026-04-20T22:43:56.531+00:00",
+               updated_at=None, url="https://jobs.ashbyhq.com/HighlightTA/90fb3621-899e-4b59-925d-25080ec91e18",
+               apply_url="https://jobs.ashbyhq.com/HighlightTA/90fb3621-899e-4b59-925d-25080ec91e18/application",
+               description_text="About HighlightTA\n\nHighlightTA is dedicated to del", requisition_id=None,
+               extras={"is_listed", "is_remote"})
+
+
+def test_ramp_board_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (3, "ok", [])
+    check_item(run.by_id()["34413f8d-26bf-4bbc-8ade-eb309a0e2245"], job_id="34413f8d-26bf-4bbc-8ade-eb309a0e2245",
+               title="Security Engineer, Cloud", company_name="ramp",
+               locations=[{"raw": "New York, NY (HQ)", "city": "New York City", "region": "New York", "country": "US"},
+                          {"raw": "Remote (Canada)", "city": None, "region": None, "country": "CA"},
+                          {"raw": "Remote (US)", "city": None, "region": None, "country": "US"},
+                          {"raw": "Miami, FL", "city": "Miami", "region": "Florida", "country": "US"}],
+               location="New York, NY (HQ); Remote (Canada); Remote (US); Miami, FL", workplace_type="hybrid",
+               employment_type="full_time", employment_type_raw="FullTime", department="Engineering", team="Backend",
+               salary=None, posted_at="2026-04-07T17:12:35.753000+00:00",
+               posted_at_raw="2026-04-07T17:12:35.753+00:00", updated_at=None,
+               url="https://jobs.ashbyhq.com/ramp/34413f8d-26bf-4bbc-8ade-eb309a0e2245",
+               apply_url="https://jobs.ashbyhq.com/ramp/34413f8d-26bf-4bbc-8ade-eb309a0e2245/application",
+               description_text="About Ramp\n\nRamp is building the smart infrastruct", requisition_id=None,
+               extras={"is_listed", "is_remote"})

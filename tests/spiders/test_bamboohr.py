@@ -10,6 +10,7 @@ from crawlerats.spiders.bamboohr import BambooHrSpider
 from tests.spiders.fuzzing import mapping_failures
 from tests.support.ats_server import Reply, file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-09-01T00:00:00Z"
@@ -78,3 +79,47 @@ def test_bamboohr_mapping_tolerates_odd_values() -> None:
     assert mapping_failures(BambooHrSpider, listed, lambda s, b, p: s.posting(b, p, opening)) == []
     assert mapping_failures(BambooHrSpider, listed, lambda s, b, p: s.posting(b, p, None)) == []
     assert mapping_failures(BambooHrSpider, opening, lambda s, b, o: s.posting(b, listed, o)) == []
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (
+    BoardCase("bamboohr", "haydenham", ((r"/125/detail", "bamboohr/haydenham-detail_SANITIZED.json"),
+                                        (r"/detail", b"{}", 404), (r"/list", "bamboohr/haydenham-list.json"))),
+    BoardCase("bamboohr", "careerkit", ((r"/detail", b"{}", 404), (r"/list", "bamboohr/careerkit-list.json"))),
+)
+
+
+def test_haydenham_list_and_detail_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (2, "ok", [], 3)
+    check_item(run.by_id()["125"], job_id="125", title="Business Development Manager", company_name="haydenham",
+               locations=[{"raw": "Austin, Texas, United States", "city": "Austin", "region": "Texas",
+                           "country": "US"}],
+               location="Austin, Texas, United States", workplace_type="remote", employment_type="full_time",
+               employment_type_raw="Full-Time", department="Sales US", team=None, salary=None,
+               posted_at="2026-06-08T00:00:00+00:00", posted_at_raw="2026-06-08", updated_at=None,
+               url="https://haydenham.bamboohr.com/careers/125", apply_url="https://haydenham.bamboohr.com/careers/125",
+               description_text="Build flexible energy products for customers.", requisition_id=None,
+               extras={"status", "location_type"})
+    check_item(run.by_id()["126"], job_id="126", title="Contractor - Senior Electrical Engineer",
+               company_name="haydenham",
+               locations=[{"raw": "Dublin, Leinster, Ireland", "city": "Dublin", "region": "Leinster",
+                           "country": "IE"}],
+               location="Dublin, Leinster, Ireland", workplace_type="remote", employment_type="contract",
+               employment_type_raw="Contractor", department="Deployment", team=None, salary=None, posted_at=None,
+               posted_at_raw=None, updated_at=None, url="https://haydenham.bamboohr.com/careers/126",
+               apply_url="https://haydenham.bamboohr.com/careers/126", description_text=None, requisition_id=None,
+               extras={"location_type", "detail_missing"})
+
+
+def test_careerkit_list_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (2, "ok", [])
+    check_item(run.by_id()["87"], job_id="87", title="Marketing & Social Media Intern", company_name="careerkit",
+               locations=[{"raw": "Fort Lauderdale, Florida", "city": "Fort Lauderdale", "region": "Florida",
+                           "country": "US"}],
+               location="Fort Lauderdale, Florida", workplace_type="onsite", employment_type="internship",
+               employment_type_raw="Internship", department="Marketing", team=None, salary=None, posted_at=None,
+               posted_at_raw=None, updated_at=None, url="https://careerkit.bamboohr.com/careers/87",
+               apply_url="https://careerkit.bamboohr.com/careers/87", description_text=None, requisition_id=None,
+               extras={"location_type", "department_id", "detail_missing"})

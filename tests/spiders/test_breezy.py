@@ -9,6 +9,7 @@ from crawlerats.spiders.breezy import BreezySpider
 from tests.spiders.fuzzing import mapping_failures
 from tests.support.ats_server import file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-09-01T00:00:00Z"
@@ -70,4 +71,22 @@ def test_breezy_boards(ats_server, crawl_settings, mongo_db) -> None:
 
 def test_breezy_mapping_tolerates_odd_values() -> None:
     position = json.loads(fixture("breezy/breezy-trial_prettyirrelevant.json").read_text())[0]
-    assert mapping_failures(BreezySpider, position, lambda s, b, p: s.position(b, p)) == []
+    assert mapping_failures(BreezySpider, position, lambda s, b, p: s.posting(b, p)) == []
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (BoardCase("breezy", "breezy-trial", ((r".", "breezy/breezy-trial_prettyirrelevant.json"),)),)
+
+
+def test_breezy_trial_board_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (2, "ok", [], 1)
+    check_item(run.by_id()["98323abf2296"], job_id="98323abf2296", title="Employee #12", company_name="MS Breezy Trial",
+               locations=[{"raw": "Chaos, FL", "city": "Chaos", "region": "Florida", "country": "US"}],
+               location="Chaos, FL", workplace_type=None, employment_type=None, employment_type_raw="Other",
+               department="Does Not Matter", team=None,
+               salary={"min": 0.05, "max": 0.06, "currency": "USD", "interval": "hour", "raw": "$0.05 – $0.06"},
+               posted_at="2024-02-15T14:37:22.684000+00:00", posted_at_raw="2024-02-15T14:37:22.684Z",
+               updated_at=None, url="https://breezy.breezy.hr/p/98323abf2296-employee-12",
+               apply_url="https://breezy.breezy.hr/p/98323abf2296-employee-12", description_text=None,
+               requisition_id=None, extras={"friendly_id", "type_id"})

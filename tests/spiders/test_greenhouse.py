@@ -13,6 +13,7 @@ from pymongo.database import Database
 
 from tests.support.ats_server import AtsServer, Reply, file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-10-01T00:00:00Z"
@@ -162,3 +163,72 @@ def test_greenhouse_boards_end_to_end(ats_server: AtsServer, crawl_settings: dic
     for doc in jobs.find({}, {"description_html": 1}):
         html = doc.get("description_html") or ""
         assert "<script" not in html and not re.search(r"<[^>]+\son\w+\s*=", html)
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (
+    BoardCase("greenhouse", "vercel", ((r".", "greenhouse/vercel_prettyirrelevant.json"),)),
+    BoardCase("greenhouse", "datadog", ((r".", "greenhouse/datadog_content_eu-job-feeds.json"),)),
+    BoardCase("greenhouse", "generalassembly", ((r".", "greenhouse/generalassembly_2013_embed-jobs-content_cassette.json"),)),
+)
+
+
+def test_vercel_board_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (2, "ok", [], 1)
+    check_item(run.by_id()["6136160004"], job_id="6136160004", title="Account Executive, Commercial",
+               company_name="Vercel",
+               locations=[{"raw": "Hybrid - London", "city": "London", "region": None, "country": "GB"}],
+               location="Hybrid - London", workplace_type="hybrid", employment_type=None, employment_type_raw=None,
+               department="Account Executive", team=None, salary=None, posted_at="2026-08-06T16:50:10+00:00",
+               posted_at_raw="2026-08-06T12:50:10-04:00", updated_at="2026-09-24T17:34:54+00:00",
+               url="https://job-boards.greenhouse.io/vercel/jobs/6136160004",
+               apply_url="https://job-boards.greenhouse.io/vercel/jobs/6136160004",
+               description_text="About Vercel:\n\nVercel is the agentic infrastructur", requisition_id="5196261004",
+               extras={"language", "offices", "metadata", "requisition_code"})
+
+
+def test_datadog_board_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (3, "ok", [])
+    check_item(run.by_id()["7194969"], job_id="7194969", title="AI Research Engineer - Datadog AI Research (DAIR)",
+               company_name="Datadog",
+               locations=[{"raw": "Paris, France", "city": "Paris", "region": None, "country": "FR"}],
+               location="Paris, France", workplace_type=None, employment_type="full_time",
+               employment_type_raw="Full time", department="Dev Eng", team=None, salary=None,
+               posted_at="2025-08-27T14:34:20+00:00", posted_at_raw="2025-08-27T10:34:20-04:00",
+               updated_at="2026-07-28T09:41:06+00:00",
+               url="https://careers.datadoghq.com/detail/7194969/?gh_jid=7194969",
+               apply_url="https://careers.datadoghq.com/detail/7194969/?gh_jid=7194969",
+               description_text="As a Research Engineer on our team, you will partn", requisition_id="3228359",
+               extras={"language", "offices", "metadata", "requisition_code"})
+
+
+def test_generalassembly_2013_board_in_process_every_field() -> None:
+    """A 2013 board payload: no first_published, no departments or offices."""
+    run = CASES[2].run()
+    assert (len(run.items), run.outcome, run.dropped) == (2, "ok", [])
+    check_item(run.by_id()["721"], job_id="721", title="Application developer", company_name="generalassembly",
+               locations=[{"raw": "New York, NY", "city": "New York", "region": "New York", "country": "US"}],
+               location="New York, NY", workplace_type=None, employment_type=None, employment_type_raw=None,
+               department=None, team=None, salary=None, posted_at=None, posted_at_raw=None,
+               updated_at="2013-09-12T21:01:50+00:00", url="http://boards.greenhouse.io/generalassembly/jobs/721",
+               apply_url="http://boards.greenhouse.io/generalassembly/jobs/721",
+               description_text="Who this job is right for\n\nAnim wes anderson mixta", requisition_id=None,
+               extras=set())
+
+
+def test_anthropic_job_item_in_process_every_field() -> None:
+    """A single job item (`/jobs/{id}`) served as a one-posting board: `Location Type` metadata is the workplace."""
+    board = json.dumps({"jobs": [_load("anthropic_job-item_kellypetrino.json")]}).encode()
+    run = BoardCase("greenhouse", "anthropic", ((r".", board),)).run()
+    assert (len(run.items), run.outcome, run.dropped) == (1, "ok", [])
+    check_item(run.items[0], job_id="5161980008", title="Account Executive, Beneficial Deployments (French Speaking)",
+               company_name="Anthropic",
+               locations=[{"raw": "London, UK", "city": "London", "region": None, "country": "GB"}],
+               location="London, UK", workplace_type="onsite", employment_type=None, employment_type_raw=None,
+               department=None, team=None, salary=None, posted_at="2026-03-25T14:53:39+00:00",
+               posted_at_raw="2026-03-25T10:53:39-04:00", updated_at="2026-04-01T14:49:08+00:00",
+               url="https://job-boards.greenhouse.io/anthropic/jobs/5161980008",
+               apply_url="https://job-boards.greenhouse.io/anthropic/jobs/5161980008", description_text=None,
+               requisition_id="4447625008", extras={"requisition_code", "language", "metadata"})

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tests.support.ats_server import Reply, file_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-09-01T00:00:00Z"
@@ -92,3 +93,43 @@ def test_personio_boards(ats_server, crawl_settings, mongo_db) -> None:
     assert odd["locations"] == [] and odd["salary"] is None and odd["salary_raw"] is None
     assert odd["description_html"] is None and odd["posted_at"] is None and odd["posted_at_raw"] == "soon"
     assert mongo_db.jobs.count_documents({"company": "odd"}) == 1  # the position without an id is dropped
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (
+    BoardCase("personio", "laolaweb-test-account", ((r".", "personio/laolaweb-test-account_threadi.xml"),)),
+    BoardCase("personio", "acme", ((r".", "personio/sanitized-acme_careerkit.xml"),)),
+)
+
+
+def test_laolaweb_feed_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (11, "ok", [], 1)
+    check_item(run.by_id()["2140231"], job_id="2140231", title="Copy of Junior Compliance and Immigrations Manager",
+               company_name="Parent Ltd.",
+               locations=[{"raw": "London", "city": "London", "region": None, "country": "GB"}], location="London",
+               workplace_type=None, employment_type="full_time", employment_type_raw="permanent, full-time",
+               department="Management", team=None,
+               salary={"min": 100000.0, "max": None, "currency": "GBP", "interval": "year",
+                       "raw": "GBP 100,000 per year"},
+               posted_at="2024-09-24T11:00:15+00:00", posted_at_raw="2024-09-24T11:00:15+00:00", updated_at=None,
+               url="https://laolaweb-test-account.jobs.personio.de/job/2140231",
+               apply_url="https://laolaweb-test-account.jobs.personio.de/job/2140231",
+               description_text="Your mission\nThe International Affairs Office Mana", requisition_id=None,
+               extras={"subcompany", "keywords", "occupationCategory", "occupation", "yearsOfExperience", "seniority"})
+
+
+def test_acme_feed_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (1, "ok", [])
+    check_item(run.items[0], job_id="1834171", title="Staff Software Engineer, Data Platform",
+               company_name="Acme SE & Co. KG",
+               locations=[{"raw": "Munich", "city": "Munich", "region": None, "country": "DE"},
+                          {"raw": "Berlin", "city": "Berlin", "region": None, "country": "DE"}],
+               location="Munich; Berlin", workplace_type=None, employment_type="full_time",
+               employment_type_raw="permanent, full-time", department="Product and Tech", team=None, salary=None,
+               posted_at="2024-11-13T14:10:41+00:00", posted_at_raw="2024-11-13T14:10:41+00:00", updated_at=None,
+               url="https://acme.jobs.personio.de/job/1834171", apply_url="https://acme.jobs.personio.de/job/1834171",
+               description_text=None, requisition_id=None,
+               extras={"seniority", "subcompany", "occupationCategory", "occupation", "yearsOfExperience",
+                       "recruitingCategory"})

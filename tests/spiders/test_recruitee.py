@@ -9,6 +9,7 @@ from crawlerats.spiders.recruitee import RecruiteeSpider
 from tests.spiders.fuzzing import mapping_failures
 from tests.support.ats_server import Reply, file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-09-01T00:00:00Z"
@@ -86,4 +87,26 @@ def test_recruitee_boards(ats_server, crawl_settings, mongo_db) -> None:
 
 def test_recruitee_mapping_tolerates_odd_values() -> None:
     offer = json.loads(fixture("recruitee/sanitized-acme_careerkit.json").read_text())["offers"][0]
-    assert mapping_failures(RecruiteeSpider, offer, lambda s, b, o: s.offer(b, o)) == []
+    assert mapping_failures(RecruiteeSpider, offer, lambda s, b, o: s.posting(b, o)) == []
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (BoardCase("recruitee", "acme", ((r".", "recruitee/sanitized-acme_careerkit.json"),)),)
+
+
+def test_acme_board_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (2, "ok", [], 1)
+    url = "https://jobs.acme.com/o/senior-financial-accountant-fmd-berlinbrandenburg-region-germany"
+    check_item(run.by_id()["2700825"], job_id="2700825",
+               title="(Senior) Financial Accountant (f/m/d) - Berlin/Brandenburg Region, Germany", company_name="Acme",
+               locations=[{"raw": "Berlin, Berlin, Germany", "city": "Berlin", "region": "Berlin", "country": "DE"}],
+               location="Berlin, Berlin, Germany", workplace_type="hybrid", employment_type="full_time",
+               employment_type_raw="fulltime_permanent", department="Finance", team=None,
+               salary={"min": 60000.0, "max": 75000.0, "currency": "EUR", "interval": "year",
+                       "raw": "EUR 60,000 - 75,000 per year"},
+               posted_at="2026-08-05T10:10:39+00:00", posted_at_raw="2026-08-05 10:10:39 UTC",
+               updated_at="2026-08-05T11:45:30+00:00", url=url, apply_url=f"{url}/c/new",
+               description_text="How you will make an impact\n\nAs our (Senior) Finan", requisition_id=None,
+               extras={"education_code", "created_at", "experience_code", "max_hours", "slug", "min_hours",
+                       "category_code", "guid", "status"})

@@ -12,6 +12,7 @@ from pymongo.database import Database
 
 from tests.support.ats_server import AtsServer, Reply, file_reply, json_reply, paged_list
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-07-01T00:00:00Z"
@@ -120,3 +121,56 @@ def test_smartrecruiters_boards_end_to_end(ats_server: AtsServer, crawl_settings
     assert by_id["900204"]["description_html"] == "<h3>Job Description</h3><p>Build things 204.</p>"
     assert by_id["900204"]["locations"] == [{"raw": "Lyon, France", "city": "Lyon", "region": None, "country": "FR"}]
     assert json.dumps(by_id["900204"]["extras"]["custom_fields"]) == '{"Work flexibility": "On-site"}'
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (
+    BoardCase("smartrecruiters", "Vitol", ((r"/postings/744000133666057$", "smartrecruiters/vitol_detail.json"),
+                                           (r"/postings/[^/?]+$", b"{}", 404),
+                                           (r"/postings", "smartrecruiters/vitol_list.json"))),
+    BoardCase("smartrecruiters", "KnightGayles", ((r"/postings/[^/?]+$", b"{}", 404),
+                                                  (r"/postings", "smartrecruiters/knight-gayles.json"))),
+)
+
+
+def test_vitol_list_and_detail_in_process_every_field() -> None:
+    """One detail saved (the others answer 404 and are stored from the list row, counted as detail failures)."""
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (5, "ok", [], 6)
+    assert run.stats["crawlerats/detail_failed/http_404"] == 4
+    check_item(run.by_id()["744000133666057"], job_id="744000133666057", title="Platform Engineer",
+               company_name="Vitol",
+               locations=[{"raw": "Singapore, Singapore", "city": "Singapore", "region": None, "country": "SG"}],
+               location="Singapore, Singapore", workplace_type=None, employment_type="full_time",
+               employment_type_raw="Full-time", department="MIS, Technology", team=None, salary=None,
+               posted_at="2026-06-23T17:40:25.923000+00:00", posted_at_raw="2026-06-23T17:40:25.923Z",
+               updated_at=None, url="https://jobs.smartrecruiters.com/Vitol/744000133666057-platform-engineer",
+               apply_url="https://jobs.smartrecruiters.com/Vitol/744000133666057-platform-engineer?oga=true",
+               description_text="Company Description\n\nVitol is a leader in the ener", requisition_id="REF850Y",
+               extras={"experience_level", "job_uuid", "function", "industry", "language", "custom_fields"})
+    check_item(run.by_id()["744000133449673"], job_id="744000133449673", title="Project Accounting Analyst",
+               company_name="Vitol",
+               locations=[{"raw": "Houston, TX, United States", "city": "Houston", "region": "Texas", "country": "US"}],
+               location="Houston, TX, United States", workplace_type=None, employment_type="full_time",
+               employment_type_raw="Full-time", department="Accounting", team=None, salary=None,
+               posted_at="2026-06-22T20:26:42.504000+00:00", posted_at_raw="2026-06-22T20:26:42.504Z",
+               updated_at=None, url="https://jobs.smartrecruiters.com/Vitol/744000133449673",
+               apply_url="https://jobs.smartrecruiters.com/Vitol/744000133449673", description_text=None,
+               requisition_id="REF849M",
+               extras={"function", "custom_fields", "detail_missing", "language", "industry", "experience_level"})
+
+
+def test_knight_gayles_list_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (1, "ok", [])
+    check_item(run.items[0], job_id="743999671674844", title="CNA / LPN - Consistent Hours. Start Next Week.",
+               company_name="Knight Gayles",
+               locations=[{"raw": "St. Louis, MO, United States", "city": "St. Louis", "region": "Missouri",
+                           "country": "US"}],
+               location="St. Louis, MO, United States", workplace_type=None, employment_type="part_time",
+               employment_type_raw="Part-time", department="Health Care Provider", team=None, salary=None,
+               posted_at="2018-06-08T02:11:28+00:00", posted_at_raw="2018-06-08T02:11:28.000Z", updated_at=None,
+               url="https://jobs.smartrecruiters.com/Knight/743999671674844",
+               apply_url="https://jobs.smartrecruiters.com/Knight/743999671674844", description_text=None,
+               requisition_id="REF30D",
+               extras={"experience_level", "function", "industry", "language", "detail_missing", "custom_fields"})

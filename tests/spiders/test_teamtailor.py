@@ -10,6 +10,7 @@ from crawlerats.spiders.teamtailor import TeamtailorSpider
 from tests.spiders.fuzzing import mapping_failures
 from tests.support.ats_server import Reply, file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-09-01T00:00:00Z"
@@ -113,3 +114,20 @@ def test_teamtailor_mapping_tolerates_odd_values() -> None:
     assert mapping_failures(TeamtailorSpider, item, lambda s, b, o: s.job(b, o, "Feed")) == []
     assert mapping_failures(TeamtailorSpider, item["_jobposting"],
                             lambda s, b, o: s.job(b, {**item, "_jobposting": o}, None)) == []
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (BoardCase("teamtailor", "career", ((r".", "teamtailor/teamtailor-career.json"),)),)
+
+
+def test_career_feed_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (2, "ok", [], 1)
+    url = "https://career.teamtailor.com/jobs/7167985-account-executive-italy-madrid-based"
+    check_item(run.by_id()["7167985"], job_id="7167985", title="Account Executive - Italy (Madrid based)",
+               company_name="Teamtailor",
+               locations=[{"raw": "Madrid, Europe, ES", "city": "Madrid", "region": "Europe", "country": "ES"}],
+               location="Madrid, Europe, ES", workplace_type=None, employment_type=None, employment_type_raw=None,
+               department=None, team=None, salary=None, posted_at="2026-02-04T08:26:20+00:00",
+               posted_at_raw="2026-02-04T09:26:20+01:00", updated_at=None, url=url, apply_url=url,
+               description_text=None, requisition_id=None, extras={"feed_id"})

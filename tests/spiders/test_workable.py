@@ -10,6 +10,7 @@ from pymongo.database import Database
 
 from tests.support.ats_server import AtsServer, Reply, file_reply, json_reply
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item
 from tests.support.paths import fixture
 
 NOW = "2026-07-25T00:00:00Z"
@@ -105,3 +106,40 @@ def test_workable_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict,
     assert old["url"] is None and old["employment_type_raw"] is None and old["workplace_type"] is None
     hidden = jobs.find_one({"company": "edgeco", "job_id": "HID1"})
     assert [loc["country"] for loc in hidden["locations"]] == ["FR"]
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+CASES = (
+    BoardCase("workable", "amazingcare", ((r".", "workable/amazingcare_widget_eu-job-feeds.json"),)),
+    BoardCase("workable", "vortexa", ((r".", "workable/vortexa_haydenham.json"),)),
+)
+
+
+def test_amazingcare_board_in_process_every_field() -> None:
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (3, "ok", [], 1)
+    check_item(run.by_id()["1B7FCA3A83"], job_id="1B7FCA3A83",
+               title="Adult / Pediatric Home Health Occupational Therapist",
+               company_name="Amazing Care Home Health Services",
+               locations=[{"raw": "St. George, Utah, US", "city": "St. George", "region": "Utah", "country": "US"}],
+               location="St. George, Utah, US", workplace_type=None, employment_type="part_time",
+               employment_type_raw="Part-time", department="Clinical Staff", team=None, salary=None,
+               posted_at="2026-07-13T00:00:00+00:00", posted_at_raw="2026-07-13", updated_at=None,
+               url="https://apply.workable.com/j/1B7FCA3A83", apply_url="https://apply.workable.com/j/1B7FCA3A83/apply",
+               description_text="Our employees and our patients are the foundation ", requisition_id="1B7FCA3A83",
+               extras={"industry", "experience", "education", "created_at"})
+
+
+def test_vortexa_board_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (5, "ok", [])
+    check_item(run.by_id()["FB313AEBAB"], job_id="FB313AEBAB",
+               title="Associate Data Analyst - Energy and Freight Markets", company_name="Vortexa",
+               locations=[{"raw": "Singapore, Singapore, SG", "city": "Singapore", "region": "Singapore",
+                           "country": "SG"}],
+               location="Singapore, Singapore, SG", workplace_type=None, employment_type="full_time",
+               employment_type_raw="Full-time", department=None, team=None, salary=None,
+               posted_at="2026-06-23T00:00:00+00:00", posted_at_raw="2026-06-23", updated_at=None,
+               url="https://apply.workable.com/j/FB313AEBAB", apply_url="https://apply.workable.com/j/FB313AEBAB/apply",
+               description_text="About Vortexa:\n\nVortexa was founded to solve the i", requisition_id="FB313AEBAB",
+               extras={"industry", "experience", "created_at"})

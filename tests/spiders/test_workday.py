@@ -17,6 +17,7 @@ from crawlerats.spiders.base import BoardOutcome
 from crawlerats.spiders.workday import WorkdaySpider, workday_location
 from tests.support.ats_server import AtsServer, Reply, file_reply, json_reply, paged_list
 from tests.support.crawl import run_crawl
+from tests.support.inprocess import BoardCase, check_item, crawl_board
 from tests.support.paths import fixture
 
 NOW = "2026-08-02T15:00:00Z"
@@ -199,3 +200,62 @@ def test_workday_board_ids() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} accepted as a Workday board id")
+
+
+# --- in-process expected values (City Bureau style): every contract field, no subprocess, no database ---------
+NVIDIA_BOARD = "nvidia.wd5/NVIDIAExternalCareerSite"
+CASES = (
+    BoardCase("workday", NVIDIA_BOARD, ((r"_JR2021705$", "workday/nvidia_detail_eu-job-feeds.json"), (r"/job/", b"{}", 404),
+                                  (r"/jobs$", "workday/nvidia_list_eu-job-feeds.json"))),
+    BoardCase("workday", "pjm.wd1/PJM", ((r"/job/", b"{}", 404), (r"/jobs$", "workday/pjm_list.json"))),
+)
+
+
+def test_nvidia_list_and_detail_in_process_every_field() -> None:
+    """The saved detail answers its posting; the others answer 404 and are stored from their list rows."""
+    run = CASES[0].run()
+    assert (len(run.items), run.outcome, run.dropped, len(run.requests)) == (3, "ok", [], 4)
+    site = "https://nvidia.wd5.myworkdayjobs.com/NVIDIAExternalCareerSite"
+    check_item(run.by_id()["JR2021705"], job_id="JR2021705", title="Practical Hardware Electronics Test Engineer",
+               company_name=NVIDIA_BOARD,
+               locations=[{"raw": "Israel, Yokneam", "city": "Yokneam", "region": None, "country": "IL"}],
+               location="Israel, Yokneam", workplace_type=None, employment_type="full_time",
+               employment_type_raw="Full time", department=None, team=None, salary=None,
+               posted_at="2026-11-25T00:00:00+00:00", posted_at_raw="Posted Today", updated_at=None,
+               url=f"{site}/job/Israel-Yokneam/Practical-Hardware-Electronics-Test-Engineer_JR2021705",
+               apply_url=f"{site}/job/Israel-Yokneam/Practical-Hardware-Electronics-Test-Engineer_JR2021705",
+               description_text="Our Lab team in Israel Yokneam seeks a Practical H", requisition_id="JR2021705",
+               extras={"external_path", "hiring_organization", "locations_text", "start_date"})
+    path = "/job/US-CA-Santa-Clara/Distinguished-Software-Architect---Deep-Learning-and-HPC-Communications_JR1980127"
+    check_item(run.by_id()["JR1980127"], job_id="JR1980127",
+               title="Distinguished Software Architect - Deep Learning and HPC Communications", company_name=NVIDIA_BOARD,
+               locations=[{"raw": "US, CA, Santa Clara", "city": "Santa Clara", "region": "California",
+                           "country": "US"}],
+               location="US, CA, Santa Clara", workplace_type=None, employment_type=None, employment_type_raw=None,
+               department=None, team=None, salary=None, posted_at="2026-11-24T00:00:00+00:00",
+               posted_at_raw="Posted Yesterday", updated_at=None, url=f"{site}{path}", apply_url=f"{site}{path}",
+               description_text=None, requisition_id="JR1980127",
+               extras={"detail_missing", "external_path", "locations_text"})
+
+
+def test_pjm_list_in_process_every_field() -> None:
+    run = CASES[1].run()
+    assert (len(run.items), run.outcome, run.dropped) == (3, "ok", [])
+    assert run.by_id()["REQ-2026-4193"]["workplace_type"] == "hybrid"  # "Audubon, PA (Hybrid)"
+    url = "https://pjm.wd1.myworkdayjobs.com/PJM/job/Audubon-PA/Sr-Market-Design-Specialist-I--II-_REQ-2026-4176"
+    check_item(run.by_id()["REQ-2026-4176"], job_id="REQ-2026-4176", title="Sr. Market Design Specialist I (II)",
+               company_name="pjm.wd1/PJM",
+               locations=[{"raw": "Audubon, PA", "city": "Audubon", "region": "Pennsylvania", "country": "US"}],
+               location="Audubon, PA", workplace_type=None, employment_type=None, employment_type_raw=None,
+               department=None, team=None, salary=None, posted_at="2026-11-18T00:00:00+00:00",
+               posted_at_raw="Posted 7 Days Ago", updated_at=None, url=url, apply_url=url, description_text=None,
+               requisition_id="REQ-2026-4176", extras={"detail_missing", "external_path", "locations_text"})
+
+
+def test_nvidia_like_list_of_2000_is_truncated_in_process() -> None:
+    run = crawl_board("workday", NVIDIA_BOARD, ((r"/job/", b"{}", 404),
+                                                (r"/jobs$", "workday/nvidia-like_prettyirrelevant_list.json")))
+    assert (len(run.items), run.outcome, len(run.requests)) == (2, "truncated", 3)
+    assert "at most 2000" in (run.reason or "")
+    item = run.by_id()["JR2026094"]  # "5 Locations": no place in the list row, "Poland-Remote" in the path
+    assert (item["locations"], item["location"], item["workplace_type"]) == ([], None, "remote")
