@@ -28,6 +28,10 @@ class FakeScrapydState:
     status_body: bytes | None = None
     scheduled: list[dict[str, Any]] = field(default_factory=list)
     auth_headers: list[str | None] = field(default_factory=list)
+    #: Answer every request with a redirect (`redirect_status`, default 307) to this base URL + the path.
+    redirect_to: str | None = None
+    redirect_status: int = 307
+    redirect_methods: tuple[str, ...] = ("GET", "POST")
 
 
 class FakeScrapyd:
@@ -47,8 +51,19 @@ class FakeScrapyd:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _redirected(self) -> bool:
+                if fake.state.redirect_to is None or self.command not in fake.state.redirect_methods:
+                    return False
+                self.send_response(fake.state.redirect_status)
+                self.send_header("Location", fake.state.redirect_to + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
+
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 fake.state.auth_headers.append(self.headers.get("Authorization"))
+                if self._redirected():
+                    return None
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query))
                 s = fake.state
@@ -67,6 +82,8 @@ class FakeScrapyd:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 fake.state.auth_headers.append(self.headers.get("Authorization"))
+                if self._redirected():
+                    return None
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
                 s = fake.state

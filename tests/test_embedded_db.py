@@ -26,7 +26,7 @@ def _embedded_env(data_dir: Path) -> dict[str, str]:
 
 
 def _server_pids(data_dir: Path) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", f"--storage-path {data_dir}/db"], capture_output=True, text=True)
+    out = subprocess.run(["pgrep", "-f", "--", f"--storage-path {data_dir}/db"], capture_output=True, text=True)
     return [int(p) for p in out.stdout.split()]
 
 

@@ -6,6 +6,7 @@ import base64
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +171,31 @@ def test_cli_prints_the_table_and_exits_non_zero_on_errors(
     assert "spider 'nope' not found" in capsys.readouterr().out
     assert main(["schedule", "--nodes", urls, "--spider", "lever", "--arg", "shard=1/2"]) == 1
     assert "set by --shards" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("methods", "status"), [(("GET", "POST"), 307), (("POST",), 302)])
+def test_a_redirecting_node_gets_no_credentials_forwarded(
+        methods: tuple[str, ...], status: int, capsys: pytest.CaptureFixture[str]) -> None:
+    """A node (or something posing as it) that redirects: the credentials and the job never leave for the
+    other host; the node is reported as unavailable (issue 17 item 9)."""
+    with FakeScrapyd(node_name="elsewhere") as other, \
+            FakeScrapyd(redirect_methods=methods, redirect_status=status) as node:
+        node.state.redirect_to = other.url
+        url = node.url.replace("http://", "http://ops:s3cret@")
+        assert main(["schedule", "--nodes", url, "--spider", "lever"]) == 1
+        out = capsys.readouterr().out
+        assert "redirect" in out and "s3cret" not in out
+        assert node.state.auth_headers and all(h and h.startswith("Basic ") for h in node.state.auth_headers)
+        assert other.state.auth_headers == [] and other.state.scheduled == []
+
+
+def test_nodes_from_a_file_keep_credentials_out_of_the_command_line(
+        two_nodes: tuple[FakeScrapyd, FakeScrapyd], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = two_nodes
+    nodes = tmp_path / "nodes"
+    nodes.write_text(f"# Scrapyd nodes (mode 0600)\n{a.url.replace('http://', 'http://ops:s3cret@')}\n{b.url}  # second\n")
+    assert main(["schedule", "--nodes", f"@{nodes}", "--spider", "lever", "--shards", "2"]) == 0
+    assert len(a.state.scheduled) + len(b.state.scheduled) == 2
+    assert a.state.auth_headers[0] == "Basic " + base64.b64encode(b"ops:s3cret").decode()
+    assert "s3cret" not in capsys.readouterr().out
+    assert main(["schedule", "--nodes", f"@{tmp_path / 'missing'}", "--spider", "lever"]) == 2

@@ -1,4 +1,7 @@
-"""Open the configured MongoDB: `MONGO_URI` (setting or environment) or the embedded default server."""
+"""Open the configured MongoDB: `MONGO_URI` (setting or environment) or the embedded default server.
+
+The URI's password never appears in an error message (crawlerats/redact.py); `Connection.uri` keeps it for
+the client: pass it through `redact_text` before showing it."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pymongo.errors import PyMongoError
 
 from crawlerats.db.embedded import EmbeddedServer
 from crawlerats.db.indexes import ensure_indexes
+from crawlerats.redact import redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +79,16 @@ def client_options(uri: str) -> dict[str, int]:
     return {name: value for name, value in defaults.items() if name.lower() not in given}
 
 
-def connect(settings: Any = None, *, create_indexes: bool = True, port: int | None = None) -> Connection:
-    """Connect (starting the embedded server when no MONGO_URI is set), check it answers, create indexes."""
+def connect(settings: Any = None, *, create_indexes: bool = True, port: int | None = None,
+            listeners: list[Any] | None = None) -> Connection:
+    """Connect (starting the embedded server when no MONGO_URI is set), check it answers, create indexes.
+    `listeners`: pymongo event listeners for the client (a crawl counts its round-trips with one)."""
     uri = mongo_uri(settings)
     embedded = None
     if not uri:
         embedded = EmbeddedServer(data_dir(settings))
         uri = embedded.acquire(preferred_port=port)
-    client: MongoClient = MongoClient(uri, tz_aware=True, **client_options(uri))
+    client: MongoClient = MongoClient(uri, tz_aware=True, event_listeners=listeners or [], **client_options(uri))
     try:
         client.admin.command("ping")
         db = client[database_name(settings)]
@@ -92,9 +98,9 @@ def connect(settings: Any = None, *, create_indexes: bool = True, port: int | No
         client.close()
         if embedded is not None:
             embedded.release()
-        where = "the embedded server" if embedded else uri
+        where = "the embedded server" if embedded else redact_text(uri)
         raise DatabaseUnavailable(
-            f"MongoDB at {where} is not reachable ({exc.__class__.__name__}: {str(exc)[:200]}). "
+            f"MongoDB at {where} is not reachable ({exc.__class__.__name__}: {redact_text(str(exc))[:200]}). "
             "Check MONGO_URI, or unset it to use the embedded default database."
         ) from exc
     return Connection(client=client, db=db, uri=uri, embedded=embedded)

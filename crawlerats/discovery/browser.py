@@ -3,11 +3,13 @@
 Only spiders that merge `browser_settings()` into their `custom_settings` install the Playwright download
 handler; requests render only with `meta["playwright"] = True`, and the browser starts at the first such
 request, so the API spiders never start one. Pages are closed by scrapy-playwright after the page methods
-ran (no `playwright_include_page`); the browser is closed when the download handler closes.
+ran (no `playwright_include_page`); the browser is closed when the download handler closes. The handler
+(crawlerats.discovery.handler) keeps Chromium behind the destination guard and bounds every render.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import suppress
 from typing import Any
@@ -17,10 +19,16 @@ from playwright.async_api import Page
 from playwright.async_api import Request as PlaywrightRequest
 
 from crawlerats.detect import UnknownBoardUrl, detect
+from crawlerats.discovery.guard import refused_scheme
 
 CHROMIUM = os.environ.get("CRAWLERATS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Run Chromium with its sandbox (needs a non-root user; docs/discovery.md "Running Chromium sandboxed").
+SANDBOX = os.environ.get("CRAWLERATS_CHROMIUM_SANDBOX", "").strip().lower() in {"1", "true", "yes"}
+CHROMIUM_ARGS = [*([] if SANDBOX else ["--no-sandbox"]), "--headless", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+#: Longest a single `evaluate` in a frame may run (a page stuck in a JavaScript loop never answers).
+EVALUATE_SECONDS = 10.0
 #: Resource types a discovery or JSON-LD render never needs.
 _SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 
@@ -31,16 +39,21 @@ def browser_settings(max_pages: int = 4) -> dict[str, Any]:
     `max_pages` bounds the pages open at once (one context, so it is the total browser concurrency).
     """
     return {
+        # scrapy-playwright's handler behind the destination guard, with render deadlines and popup closing.
         "DOWNLOAD_HANDLERS": {
-            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "http": "crawlerats.discovery.handler.GuardedPlaywrightHandler",
+            "https": "crawlerats.discovery.handler.GuardedPlaywrightHandler",
         },
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": CHROMIUM, "args": list(CHROMIUM_ARGS),
-                                      "headless": True},
+                                      "headless": True, "chromium_sandbox": SANDBOX},
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        # Read by crawlerats.discovery.handler (override with -s):
+        "CRAWLERATS_RENDER_TIMEOUT_S": 60,  # whole render (navigation, page methods, content); then closed
+        "CRAWLERATS_PAGE_OPERATION_TIMEOUT_MS": 15_000,  # any single page operation
+        "CRAWLERATS_BROWSER_ALLOWED_ORIGINS": [],  # scheme://host:port allowed despite a private address
         "PLAYWRIGHT_ABORT_REQUEST": abort_request,
         # Company career sites are websites, not ATS APIs: ask for HTML and honour robots.txt.
         "DEFAULT_REQUEST_HEADERS": {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
@@ -55,8 +68,8 @@ def abort_request(request: PlaywrightRequest) -> bool:
     loading it would only add load on the ATS and hang offline. Main-frame navigations are never aborted,
     so a careers URL that redirects to an ATS board still loads.
     """
-    if request.resource_type in _SKIPPED_RESOURCES:
-        return True
+    if request.resource_type in _SKIPPED_RESOURCES or refused_scheme(request.url):
+        return True  # file:, chrome:, ... never load (network destinations are checked by the guard proxy)
     try:
         detect(request.url)
     except UnknownBoardUrl:
@@ -89,9 +102,9 @@ async def collect_urls(page: Page) -> dict[str, Any]:
     result: dict[str, Any] = {"links": [], "iframes": [], "scripts": [], "main_links": []}
     for frame in page.frames:
         try:
-            found = await frame.evaluate(_COLLECT_JS)
-        except PlaywrightError:
-            continue  # detached frame, or an aborted ATS iframe showing Chromium's error page
+            found = await asyncio.wait_for(frame.evaluate(_COLLECT_JS), EVALUATE_SECONDS)
+        except (PlaywrightError, TimeoutError):
+            continue  # detached frame, an aborted ATS iframe showing Chromium's error page, or a busy frame
         result["links"] += found["links"]
         result["iframes"] += found["iframes"]
         result["scripts"] += found["scripts"]

@@ -7,13 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 
-from crawlerats.db.indexes import register_indexes
 from crawlerats.discovery.find import FoundBoard
-
-register_indexes("discoveries", [IndexModel([("url", ASCENDING)], unique=True, name="url")])
 
 
 @dataclass
@@ -26,6 +22,8 @@ class Discovery:
     candidates: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     no_careers_link: bool = False
+    #: Popup windows the rendered pages opened (closed at once; they count against the page budget).
+    popups: int = 0
     links_not_followed: int = 0
     done: bool = False
 
@@ -81,6 +79,7 @@ def save_discovery(db: Database, state: Discovery, *, at: datetime, crawl_id: st
             "boards": [entry.as_doc() for entry in state.boards.values()],
             "pages": state.pages,
             "errors": state.errors,
+            "popups_closed": state.popups,
             "reason": state.reason(unfinished),
             "at": at,
             "crawl_id": crawl_id,

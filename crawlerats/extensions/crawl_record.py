@@ -3,9 +3,9 @@
 At `spider_opened` the record is inserted with `status: "running"` (so a crawl killed mid-way leaves a
 trace); at `spider_closed` it is replaced by the full record: spider, args, shard, Scrapyd job id and node,
 start/finish, finish reason, board counts (and the boards that were not ok, with reasons), items stored and
-dropped by reason, key stats and the monitor results (`crawlerats.extensions.monitors.run_monitors`).
+dropped by reason, key stats (with the true peak RSS) and the monitor results (`crawlerats.extensions.monitors.run_monitors`).
 Board outcomes go to `crawlerats.registry.record_outcomes`. A database failure here is logged, never
-raised: the crawl's own data is already written. `CRAWLERATS_CRAWL_RECORDS = False` turns it off.
+raised: the crawl's own data is already written. Credentials in any URI are removed (crawlerats/redact.py). `CRAWLERATS_CRAWL_RECORDS = False` turns it off.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import resource
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pymongo import DESCENDING, IndexModel
 from pymongo.errors import PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -29,17 +29,12 @@ from crawlerats import __version__
 from crawlerats.clock import now as clock_now
 from crawlerats.db.connection import DatabaseUnavailable
 from crawlerats.db.crawl import crawl_connection
-from crawlerats.db.indexes import register_indexes
 from crawlerats.extensions.monitor_suite import board_counts
 from crawlerats.extensions.monitors import run_monitors
+from crawlerats.redact import redact
 from crawlerats.registry import record_outcomes
 
 logger = logging.getLogger(__name__)
-
-register_indexes("crawls", [
-    IndexModel([("spider", 1), ("started_at", DESCENDING)], name="spider_started_at"),
-    IndexModel([("started_at", DESCENDING)], name="started_at"),
-])
 
 #: Stats copied into the record: exact names, and prefixes ending in "/".
 KEY_STATS = (
@@ -93,7 +88,7 @@ def build_record(crawler: Crawler, spider: Any, reason: str | None, started_at: 
          "items": o.items}
         for o in outcomes if o.outcome(reason) != "ok"
     ]
-    return {
+    return redact({
         "_id": crawl_id_of(spider),
         "spider": getattr(spider, "name", None),
         "args": args,
@@ -118,7 +113,25 @@ def build_record(crawler: Crawler, spider: Any, reason: str | None, started_at: 
         },
         "stats": key_stats(stats),
         "monitors": monitors,
-    }
+    })
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak RSS: `VmHWM` (Linux; counts only this program, from its exec on), else `ru_maxrss`,
+    which on Linux also carries the RSS of the parent process at fork time."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def record_peak_memory(crawler: Crawler) -> None:
+    """The true peak RSS as `crawlerats/memory/peak_rss_mb` (MiB): Scrapy's `memusage/max` is sampled every
+    MEMUSAGE_CHECK_INTERVAL_SECONDS (it missed short peaks) and read from `ru_maxrss`."""
+    crawler.stats.set_value("crawlerats/memory/peak_rss_mb", round(peak_rss_bytes() / 2**20, 1))
 
 
 def crawl_id_of(spider: Any) -> str:
@@ -145,6 +158,7 @@ class CrawlRecordExtension:
         await self._write("start", lambda db: db["crawls"].replace_one({"_id": record["_id"]}, record, upsert=True))
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
+        record_peak_memory(self.crawler)
         monitors = run_monitors(self.crawler, spider, reason)
         record = build_record(self.crawler, spider, reason, self.started_at, datetime.now(UTC), monitors)
         outcomes = [

@@ -1,4 +1,5 @@
-"""Write the crawl's final Scrapy stats as JSON to CRAWLERATS_STATS_FILE (for tests and scripts)."""
+"""Write the crawl's final Scrapy stats as JSON to CRAWLERATS_STATS_FILE (for tests and scripts), credentials in
+any URI removed (crawlerats/redact.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+
+from crawlerats.extensions.crawl_record import record_peak_memory
+from crawlerats.redact import redact
 
 
 class StatsFileExtension:
@@ -25,5 +29,7 @@ class StatsFileExtension:
         return ext
 
     def engine_stopped(self) -> None:
+        if self.crawler.stats is not None:
+            record_peak_memory(self.crawler)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        self.path.write_text(json.dumps(stats, default=str, sort_keys=True))
+        self.path.write_text(json.dumps(redact(stats), default=str, sort_keys=True))

@@ -3,7 +3,9 @@
 Scrapyd reports most errors with HTTP 200 and `{"status": "error", "message": ...}`, so every answer's
 JSON `status` is checked: an error answer raises `ScrapydError`, a node that does not answer (refused,
 timeout, HTTP error, not JSON) raises `NodeUnavailable`. Credentials may be given in the URL
-(`http://user:secret@host:6800`) and are sent as HTTP basic auth, never shown in messages.
+(`http://user:secret@host:6800`) and are sent as HTTP basic auth, never shown in messages. Redirects are
+refused (`NodeUnavailable`): Scrapyd's API never redirects, and following one would send the credentials
+(and a job) to whatever host the answer names.
 """
 
 from __future__ import annotations
@@ -25,7 +27,18 @@ class ScrapydError(RuntimeError):
 
 
 class NodeUnavailable(ScrapydError):
-    """The node did not answer usefully: connection refused, timeout, HTTP error, not JSON."""
+    """The node did not answer usefully: connection refused, timeout, HTTP error, redirect, not JSON."""
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Turns every redirect into an HTTPError (urllib would copy the Authorization header to the new host)."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 @dataclass
@@ -65,9 +78,14 @@ class ScrapydNode:
         if self.auth:
             request.add_header("Authorization", self.auth)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 body = response.read()
         except urllib.error.HTTPError as exc:
+            if 300 <= exc.code < 400:
+                target = urllib.parse.urlsplit(exc.headers.get("Location") or "").hostname or "?"
+                raise NodeUnavailable(f"{self.address}: {endpoint} answered with a redirect (HTTP {exc.code}, to "
+                                      f"host {target}); redirects are not followed, so that the credentials "
+                                      "and the job stay with this node: use the node's real URL") from exc
             raise NodeUnavailable(f"{self.address}: HTTP {exc.code} from {endpoint}") from exc
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)

@@ -37,7 +37,11 @@ class PagesServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/{name}"
+        return f"{self.origin}/{name}"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> PagesServer:
         self.thread.start()
@@ -55,9 +59,11 @@ def pages() -> Iterator[PagesServer]:
 
 
 @pytest.fixture
-def db_settings(mongo_uri: str, mongo_db_name: str) -> dict[str, str]:
-    """Test database settings for discover/jsonld crawls (no ATS mirror: pages are served directly)."""
-    return {"MONGO_URI": mongo_uri, "MONGO_DATABASE": mongo_db_name, "CRAWLERATS_NOW": "2026-09-01T08:00:00Z"}
+def db_settings(mongo_uri: str, mongo_db_name: str, pages: PagesServer) -> dict[str, str]:
+    """Test database settings for discover/jsonld crawls (no ATS mirror: pages are served directly). The
+    browser's destination guard allows the pages server's origin only, not other loopback ports."""
+    return {"MONGO_URI": mongo_uri, "MONGO_DATABASE": mongo_db_name, "CRAWLERATS_NOW": "2026-09-01T08:00:00Z",
+            "CRAWLERATS_BROWSER_ALLOWED_ORIGINS": pages.origin}
 
 
 def marked_processes(marker: str) -> list[tuple[int, str]]:
