@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "crawlerats.cli.boards",
     "crawlerats.cli.detect",
     "crawlerats.cli.schedule",
+    "crawlerats.cli.promotions",
 )
 
 

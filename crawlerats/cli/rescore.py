@@ -8,7 +8,7 @@ from crawlerats.cli.settings import project_settings
 from crawlerats.clock import now as clock_now
 from crawlerats.clock import parse_now
 from crawlerats.db.connection import connect
-from crawlerats.scoring import indexes as _indexes  # noqa: F401 - registers the health indexes
+from crawlerats.promote.store import expire_due
 from crawlerats.scoring.config import config_from_settings
 from crawlerats.scoring.rescore import rescore_open, risk_counts
 
@@ -26,10 +26,13 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_settings(settings)
     conn = connect(settings)
     try:
+        ended = expire_due(conn.db, now)  # promotions past their end or on closed postings lose the signal
         count = rescore_open(conn.db, now, config, batch=args.batch)
         counts = risk_counts(conn.db)
     finally:
         conn.close()
     summary = ", ".join(f"{level} {counts.get(level, 0)}" for level in ("low", "medium", "high", "very_high"))
+    if ended:
+        print(f"Ended {ended} promotion(s) past their end or on closed postings")
     print(f"Rescored {count} open postings as of {now.isoformat()} with scoring {config['version']} ({summary})")
     return 0
