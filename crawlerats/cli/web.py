@@ -21,11 +21,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from crawlerats.promote.config import config_from_settings as promote_config
     from crawlerats.web import create_app  # registers the web indexes before connect() creates indexes
+    from crawlerats.web.protect import WebLimits
 
-    conn = connect(project_settings())
+    settings = project_settings()
+    conn = connect(settings)
     try:
-        app = create_app(conn.db, create_indexes=False, warm=True)
+        # The promote settings are read now, so a bad key or limit stops the start with a clear message.
+        app = create_app(conn.db, create_indexes=False, warm=True, limits=WebLimits.from_settings(settings),
+                         promote=promote_config(settings))
         print(f"CrawlerATS web on http://{args.host}:{args.port}/jobs  (database {conn.db.name}); Ctrl-C to stop",
               flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)

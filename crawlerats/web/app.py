@@ -13,17 +13,35 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crawlerats import clock
 from crawlerats.db.indexes import ensure_indexes
+from crawlerats.web import feeds
 from crawlerats.web.charts import stacked_bars
 from crawlerats.web.formatting import FILTERS, GLOBALS, finalize
-from crawlerats.web.queries import RISK_LABELS, RISK_LEVELS, WORKPLACES, ListParams, WebQueries
+from crawlerats.web.health_text import breakdown, summary
+from crawlerats.web.promote_routes import PromoteConfig, promote_routes
+from crawlerats.web.protect import WebLimits
+from crawlerats.web.protect import install as install_protection
+from crawlerats.web.queries import (
+    EMPLOYMENT_TYPES,
+    POSTED_WITHIN,
+    RISK_LABELS,
+    RISK_LEVELS,
+    SALARY_CHOICES,
+    SORTS,
+    STATUSES,
+    WORKPLACES,
+    ListParams,
+    WebQueries,
+    is_promoted,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -73,16 +91,19 @@ def build_templates() -> Jinja2Templates:
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     env.globals.update({"RISK_LEVELS": RISK_LEVELS, "RISK_LABELS": RISK_LABELS, "WORKPLACES": WORKPLACES,
-                        "urlencode": urlencode})
+                        "EMPLOYMENT_TYPES": EMPLOYMENT_TYPES, "SALARY_CHOICES": SALARY_CHOICES,
+                        "POSTED_WITHIN": POSTED_WITHIN, "STATUSES": STATUSES, "SORTS": SORTS, "urlencode": urlencode})
     return Jinja2Templates(env=env)
 
 
 def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: float = 60.0,
-               warm: bool = False) -> Starlette:
+               warm: bool = False, limits: WebLimits | None = None,
+               promote: PromoteConfig | None = None) -> Starlette:
     """The web app over `db` (a pymongo Database); creates the registered indexes unless told not to.
 
     `cache_seconds`: how long the stats aggregation is served before it is recomputed in the background;
-    `warm`: compute it once at start in a background thread.
+    `warm`: compute it once at start in a background thread. `promote`: the promote flow's config
+    (default: from the project settings, read at its first request).
     """
     if create_indexes:
         ensure_indexes(db)
@@ -90,7 +111,11 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
     templates = build_templates()
     if warm and cache_seconds > 0:
         # The stats aggregation reads every posting: compute it once now, off the request path.
-        threading.Thread(target=queries.stats_summary, name="crawlerats-web-warm", daemon=True).start()
+        def warm_caches() -> None:
+            queries.stats_summary()  # the facet counts behind /stats and the list's totals
+            queries.directory()  # company-name filter
+
+        threading.Thread(target=warm_caches, name="crawlerats-web-warm", daemon=True).start()
 
     def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -100,7 +125,11 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
 
     async def job_list(request: Request) -> Response:
         params = ListParams.parse(request.query_params)
+        if any(not value.strip() for value in request.query_params.values()):
+            return RedirectResponse(feeds.list_url("/jobs", params), status_code=302)  # only non-empty parameters
         page = await run_in_threadpool(queries.job_list, params)
+        if page.pages is not None and params.page > page.pages:
+            return RedirectResponse(feeds.list_url("/jobs", params, page=page.pages), status_code=302)
         return render(request, "jobs.html", {"page": page, "params": params})
 
     async def job_page(request: Request) -> Response:
@@ -112,8 +141,12 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
                 return None
             earlier = [e for e in (job.get("earlier_postings") or []) if isinstance(e, dict)]
             stored = queries.existing_job_ids(ats, company, [str(e.get("job_id")) for e in earlier])
+            health = job.get("health") if isinstance(job.get("health"), dict) else None
+            label = (health or {}).get("risk_label") or RISK_LABELS.get(str((health or {}).get("risk")), "")
             return {"job": job, "earlier": earlier, "earlier_stored": stored,
-                    "duplicates": queries.duplicates(job), "later": queries.later_postings(job)}
+                    "duplicates": queries.duplicates(job), "later": queries.later_postings(job),
+                    "company_name": queries.company_display(job), "promoted": is_promoted(job, clock.now()),
+                    "signals": breakdown(health, job), "summary": summary(health, str(label))}
 
         context = await run_in_threadpool(load)
         if context is None:
@@ -122,7 +155,8 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
 
     async def company_page(request: Request) -> Response:
         ats, company = request.path_params["ats"], request.path_params["company"]
-        info = await run_in_threadpool(queries.company, ats, company)
+        page = ListParams.parse({"page": request.query_params.get("page", "1")}).page
+        info = await run_in_threadpool(queries.company, ats, company, page)
         if info is None:
             raise HTTPException(status_code=404, detail="No such company")
         chart = stacked_bars("Open postings by risk level", list(RISK_LEVELS),
@@ -131,7 +165,7 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
 
     async def stats_page(request: Request) -> Response:
         def load() -> dict[str, Any]:
-            return {**queries.stats_summary(), "crawls": queries.recent_crawls()}
+            return {**queries.stats_summary(wait=False), "crawls": queries.recent_crawls()}
 
         data = await run_in_threadpool(load)
         keys = [*RISK_LEVELS, "unscored"]
@@ -151,13 +185,21 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
 
     routes = [
         Route("/", home),
+        Route("/favicon.ico", feeds.favicon),
         Route("/jobs", job_list),
+        Route("/jobs.csv", feeds.csv_export),
+        Route("/jobs.atom", feeds.atom_export),
+        Route("/api/jobs", feeds.api_jobs),
+        Route("/api/jobs/{ats}/{company:path}/{job_id}", feeds.api_job),
+        *promote_routes(db, render, promote),  # before the job page: its path would match them too
         Route("/jobs/{ats}/{company:path}/{job_id}", job_page),
         Route("/companies/{ats}/{company:path}", company_page),
         Route("/stats", stats_page),
-        Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
+        Mount("/static", app=feeds.CachedStaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeadersMiddleware)],
-                    exception_handlers={HTTPException: not_found})
+    middleware = [Middleware(SecurityHeadersMiddleware), Middleware(GZipMiddleware, minimum_size=500)]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: not_found})
     app.state.queries = queries
+    # Load shedding, query time limits, trusted hosts; security headers around everything (500s too).
+    install_protection(app, limits or WebLimits(), outermost=SecurityHeadersMiddleware)
     return app

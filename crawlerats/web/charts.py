@@ -1,13 +1,16 @@
-"""Chart geometry for server-rendered inline SVG (no script, no CDN): horizontal stacked bars."""
+"""Chart geometry for server-rendered bars (no script, no CDN): horizontal stacked bars.
+
+Each row is HTML text (label, total) around a small inline SVG holding the segments; the SVG's viewBox is
+0-100 wide and stretches to the row, so labels stay real text at full size on any screen (no scaled-down
+SVG text) and no inline style is needed (the CSP forbids it).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LABEL_WIDTH = 170
-BAR_WIDTH = 420
-ROW_HEIGHT = 26
-BAR_HEIGHT = 18
+#: viewBox width of a bar; segment x/width are percentages of the largest row total.
+BAR_UNITS = 100.0
 
 
 @dataclass
@@ -22,7 +25,6 @@ class Segment:
 class Row:
     label: str
     total: float
-    y: float
     segments: list[Segment] = field(default_factory=list)
 
 
@@ -33,28 +35,21 @@ class StackedBars:
     title: str
     keys: list[str]
     rows: list[Row]
-    width: int = LABEL_WIDTH + BAR_WIDTH + 60
-    label_width: int = LABEL_WIDTH
-    bar_height: int = BAR_HEIGHT
-
-    @property
-    def height(self) -> int:
-        return max(1, len(self.rows)) * ROW_HEIGHT + 6
 
 
 def stacked_bars(title: str, keys: list[str], data: list[tuple[str, dict[str, float]]]) -> StackedBars:
-    """`data` = [(row label, {key: value})]; zero segments are dropped, widths are in SVG units."""
+    """`data` = [(row label, {key: value})]; zero segments are dropped, x/width are in 0-100 bar units."""
     largest = max((sum(values.get(k, 0) or 0 for k in keys) for _, values in data), default=0) or 1
     rows = []
-    for index, (label, values) in enumerate(data):
-        x = float(LABEL_WIDTH)
-        row = Row(label=label, total=sum(values.get(k, 0) or 0 for k in keys), y=index * ROW_HEIGHT + 4)
+    for label, values in data:
+        x = 0.0
+        row = Row(label=label, total=sum(values.get(k, 0) or 0 for k in keys))
         for key in keys:
             value = values.get(key, 0) or 0
             if value <= 0:
                 continue
-            width = max(1.0, BAR_WIDTH * value / largest)
-            row.segments.append(Segment(key=key, value=value, x=round(x, 2), width=round(width, 2)))
+            width = max(0.5, BAR_UNITS * value / largest)
+            row.segments.append(Segment(key=key, value=value, x=round(x, 3), width=round(width, 3)))
             x += width
         rows.append(row)
     return StackedBars(title=title, keys=keys, rows=rows)

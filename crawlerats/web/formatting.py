@@ -1,4 +1,5 @@
-"""Jinja2 filters: dates as "March 17, 2026", "—" for unknown values, safe links, risk labels."""
+"""Jinja2 filters: dates as "March 17, 2026" and "3 days ago", "—" for unknown values, salaries, safe links, risk
+labels."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Undefined
 from markupsafe import Markup
 
+from crawlerats import clock
 from crawlerats.normalize.html import sanitize_html
-from crawlerats.web.queries import RISK_LABELS, WORKPLACES
+from crawlerats.web.queries import EMPLOYMENT_TYPES, RISK_LABELS, WORKPLACES
+from crawlerats.web.salary import salary_text
 
 DASH = "—"
 
@@ -50,6 +53,32 @@ def nice_date(value: Any) -> str:
         return DASH
     moment = moment.astimezone(UTC)
     return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def ago(value: Any, now: datetime | None = None) -> str:
+    """ "today", "yesterday", "3 days ago", "2 weeks ago", "5 months ago", "2 years ago" (UTC days)."""
+    moment = as_datetime(value)
+    if moment is None:
+        return ""
+    days = ((now or clock.now()).astimezone(UTC).date() - moment.astimezone(UTC).date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    for size, unit in ((365, "year"), (30, "month"), (14, "week")):
+        if days >= (size if unit != "week" else 14):
+            n = days // (size if unit != "week" else 7)
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return f"{days} days ago"
+
+
+def employment(value: Any, raw: Any = None) -> str:
+    """ "Full-time" for a known type, else the ATS's own words when readable, else ""."""
+    if value in EMPLOYMENT_TYPES:
+        return EMPLOYMENT_TYPES[value]
+    if isinstance(raw, str) and raw.strip() and "_" not in raw:
+        return raw.strip()
+    return ""
 
 
 def iso(value: Any) -> str:
@@ -136,6 +165,6 @@ def yes_no(value: Any) -> str:
 FILTERS = {
     "dash": dash, "nice_date": nice_date, "iso": iso, "number": number, "percent": percent,
     "risk_class": risk_class, "workplace": workplace, "safe_url": safe_url, "description": description,
-    "evidence": evidence, "yes_no": yes_no,
+    "evidence": evidence, "yes_no": yes_no, "ago": ago, "salary": salary_text,
 }
-GLOBALS = {"risk_label": risk_label, "job_path": job_path, "company_path": company_path, "DASH": DASH}
+GLOBALS = {"employment": employment, "risk_label": risk_label, "job_path": job_path, "company_path": company_path, "DASH": DASH}

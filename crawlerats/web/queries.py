@@ -1,13 +1,27 @@
-"""Read-only MongoDB queries behind the web pages (synchronous pymongo; the app runs them in a threadpool).
+"""Read-only MongoDB queries behind the web pages, the JSON API and the exports (synchronous pymongo; the app
+runs them in a threadpool).
 
 Every query sent to MongoDB has an index-shaped filter (equalities on an index's first keys plus at most
-one range on the next key), because the embedded SecantusDB uses an index only for exactly that shape and
-otherwise reads and decodes the whole collection, whatever the limit. The job list therefore reads
-disjoint *bands* along its sort key, best first (`first_seen` in the last 2 days before the anchor, then
-2-4 days, 4-8 days, ...; or `ghost_score >= 100`, then 99-100, 98-99, ...), applies the remaining filters to each
-band in Python, and stops as soon as the requested page is full. Every document in a later band sorts
-after every document in an earlier one, so the page is exactly what
-`find(filter).sort(key).skip(n).limit(25)` returns; on MongoDB the same filters are index-friendly too.
+one range or `$in` on the next key), because the embedded SecantusDB uses an index only for exactly that
+shape and otherwise reads and decodes the whole collection, whatever the limit. A job list therefore reads
+disjoint *bands* along its sort key, best first, applies the remaining filters to each band in Python, and
+stops as soon as the requested page is full. Every document in a later band sorts after every document in
+an earlier one, so the page is exactly what `find(filter).sort(key).skip(n).limit(k)` returns:
+
+- active promotions first (`promotion.until` > now: the `web_promotion` index), then
+- "newest": bands of the posted date (`posted_at`, or `first_seen` for postings without one: two
+  queries per band on `posted_at` / `web_posted`, or `web_risk_posted_at` / `web_risk_posted` under a
+  risk filter);
+- "ghost" / "low": one band per integer ghost score (`health_ghost_score`, or `status_health_risk`);
+- "salary": bands of the annualised salary, two queries per pay interval (`web_salary_max`,
+  `web_salary_min`), then the postings without a salary by posted date;
+- a company-name filter first resolves the names to board ids (a cached directory of boards) and reads
+  those boards' postings at once (`web_company` with `$in`).
+
+Filters that no index serves (title/company text, location, workplace, employment type, salary, posted
+within) are applied in Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands
+at a minimum salary. Totals are exact: counted while reading when every band was read, else taken from a
+cached facet count when the filters are all equalities, else reported as "at least N".
 """
 
 from __future__ import annotations
@@ -17,7 +31,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,32 +39,51 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 
 import crawlerats.web.indexes  # noqa: F401 - registers the indexes these queries rely on
+from crawlerats import ats as ats_registry
 from crawlerats import clock
+from crawlerats.scoring.config import DEFAULT_CONFIG
+from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
+from crawlerats.web.names import display_name
+from crawlerats.web.salary import PER_YEAR, annual
 
 PAGE_SIZE = 25
+#: Most rows one API page may ask for (`per_page`).
+MAX_PER_PAGE = 100
 #: Candidates a list request reads before it stops and offers "search all postings" (`deep=1`): a search
 #: that matches almost nothing would otherwise read every stored posting.
 SCAN_BUDGET = 5_000
+#: ... and "search all" stops too, after this many (with the request time limit of crawlerats/web/protect.py).
+DEEP_SCAN_BUDGET = 200_000
 #: Deepest page we serve; past it, narrow the filters instead.
 MAX_PAGE = 400
-RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high", "very_high")
-RISK_LABELS: dict[str, str] = {"low": "Low Risk", "medium": "Medium Risk", "high": "High Risk",
-                               "very_high": "Very High Risk"}
+#: A company-name filter reads the matching boards' postings at once when they hold at most this many.
+COMPANY_DIRECT_LIMIT = 5_000
+RISK_LEVELS: tuple[str, ...] = SCORING_RISK_LEVELS
+RISK_LABELS: dict[str, str] = dict(DEFAULT_CONFIG["labels"])
 WORKPLACES: dict[str, str] = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
-SORTS: dict[str, str] = {"newest": "Newest", "ghost": "Ghost score"}
-STATUSES: tuple[str, ...] = ("open", "closed", "any")
-#: Spider names (docs/schema.md `ats`); the filter also offers any ATS found in `boards`.
-KNOWN_ATS: tuple[str, ...] = ("lever", "greenhouse", "ashby", "workday", "smartrecruiters", "workable",
-                              "recruitee", "personio", "teamtailor", "bamboohr", "breezy", "jsonld")
+EMPLOYMENT_TYPES: dict[str, str] = {"full_time": "Full-time", "part_time": "Part-time", "contract": "Contract",
+                                    "temporary": "Temporary", "internship": "Internship"}
+SORTS: dict[str, str] = {"newest": "Newest posted", "low": "Lowest ghost score", "ghost": "Highest ghost score",
+                         "salary": "Highest salary"}
+STATUSES: dict[str, str] = {"open": "Open", "closed": "Closed", "any": "Open or closed"}
+POSTED_WITHIN: dict[str, str] = {"1": "Last 24 hours", "7": "Last 7 days", "30": "Last 30 days"}
+SALARY_CHOICES: dict[str, str] = {"known": "Salary given"}
 #: "Newest" bands: [anchor - 2 days, ...), then [anchor - 4 d, anchor - 2 d), doubling up to ~11 years.
 NEWEST_BAND_DAYS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 #: "Ghost score" bands: [100, ...), [99, 100), ... [0, 1): one per integer score, since scores cluster.
 GHOST_BANDS: tuple[int, ...] = tuple(range(100, -1, -1))
+#: "Highest salary" bands, annual amounts in the posting's currency: [1,000,000, ...), [500,000, 1,000,000), ...
+SALARY_BANDS: tuple[int, ...] = (1_000_000, 500_000, 300_000, 200_000, 150_000, 120_000, 100_000, 80_000, 60_000,
+                                 40_000, 20_000, 0)
 
-#: Fields the job list needs (keeps rows small).
+#: Fields a list row, the CSV and the feed need (keeps rows small).
 LIST_FIELDS = {"ats": 1, "company": 1, "company_name": 1, "job_id": 1, "title": 1, "location": 1,
-               "workplace_type": 1, "status": 1, "first_seen": 1, "last_seen": 1, "posted_at": 1,
-               "health.ghost_score": 1, "health.risk": 1, "health.risk_label": 1, "health.days_active": 1}
+               "workplace_type": 1, "employment_type": 1, "department": 1, "status": 1, "first_seen": 1,
+               "last_seen": 1, "posted_at": 1, "closed_at": 1, "salary": 1, "url": 1, "apply_url": 1,
+               "promotion": 1, "repost_count": 1, "health.ghost_score": 1, "health.risk": 1,
+               "health.risk_label": 1, "health.days_active": 1}
+#: Fields never shown by the API: internal dedup keys (docs/schema.md).
+API_HIDDEN = {"dedup": 0}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -61,26 +94,52 @@ def _moment(value: Any) -> datetime:
     return _EPOCH
 
 
-def _score(doc: Mapping[str, Any]) -> float:
+def posted_or_seen(doc: Mapping[str, Any]) -> datetime:
+    """The date the "newest" order and the "posted within" filter use: `posted_at`, else `first_seen`."""
+    return _moment(doc.get("posted_at") if isinstance(doc.get("posted_at"), datetime) else doc.get("first_seen"))
+
+
+def _score(doc: Mapping[str, Any]) -> float | None:
     health = doc.get("health")
     score = health.get("ghost_score") if isinstance(health, Mapping) else None
-    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else -1.0
+    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
 
 
-#: Python sort keys matching MongoDB's descending sorts (missing scores last; ties: later-stored first).
+def is_promoted(doc: Mapping[str, Any], now: datetime) -> bool:
+    """An active promotion: `promotion.until` later than now (written by the promote flow)."""
+    promotion = doc.get("promotion")
+    until = promotion.get("until") if isinstance(promotion, Mapping) else None
+    return isinstance(until, datetime) and _moment(until) > now
+
+
+def _tie(doc: Mapping[str, Any]) -> tuple:
+    return (posted_or_seen(doc), _moment(doc.get("first_seen")), str(doc.get("_id")))
+
+
+#: Python sort keys, descending = best first (ties: newer posted first, then later stored first).
 SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], tuple]] = {
-    "newest": lambda d: (_moment(d.get("first_seen")), str(d.get("_id"))),
-    "ghost": lambda d: (_score(d), _moment(d.get("first_seen")), str(d.get("_id"))),
+    "newest": _tie,
+    "ghost": lambda d: (_score(d) if _score(d) is not None else -1.0, *_tie(d)),
+    "low": lambda d: (_score(d) is not None, -(_score(d) or 0.0), *_tie(d)),
+    "salary": lambda d: (annual(d.get("salary")) or -1.0, *_tie(d)),
 }
 
 
 def _text(params: Mapping[str, str], name: str, limit: int = 200) -> str:
-    return (params.get(name) or "").strip()[:limit]
+    return " ".join((params.get(name) or "").split())[:limit]
 
 
-def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...] | dict[str, Any], default: str) -> str:
+def _choice(params: Mapping[str, str], name: str, allowed: Mapping[str, Any] | tuple[str, ...], default: str) -> str:
     value = (params.get(name) or "").strip()
     return value if value in allowed else default
+
+
+def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(float((params.get(name) or "").replace(",", "").strip() or default))
+    except (ValueError, OverflowError):
+        value = default
+    return min(max(value, low), high)
 
 
 def _field(doc: Mapping[str, Any], dotted: str) -> Any:
@@ -92,130 +151,266 @@ def _field(doc: Mapping[str, Any], dotted: str) -> Any:
 
 @dataclass(frozen=True)
 class ListParams:
-    """The job list's query string, validated: unknown values fall back to defaults."""
+    """The job list's query string, validated: unknown values fall back to defaults (docs/analysts.md)."""
 
     q: str = ""
     company: str = ""
     ats: str = ""
     location: str = ""
     workplace: str = ""
+    employment: str = ""
+    salary: str = ""
+    min_salary: int = 0
+    posted: str = ""
     risk: str = ""
     status: str = "open"
     sort: str = "newest"
     page: int = 1
+    per_page: int = PAGE_SIZE
     deep: bool = False
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> ListParams:
-        try:
-            page = int(params.get("page") or 1)
-        except ValueError:
-            page = 1
         return cls(
             q=_text(params, "q"),
             company=_text(params, "company"),
             ats=_text(params, "ats", 40),
             location=_text(params, "location"),
             workplace=_choice(params, "workplace", WORKPLACES, ""),
+            employment=_choice(params, "employment", EMPLOYMENT_TYPES, ""),
+            salary=_choice(params, "salary", SALARY_CHOICES, ""),
+            min_salary=_int(params, "min_salary", 0, 0, 100_000_000),
+            posted=_choice(params, "posted", POSTED_WITHIN, ""),
             risk=_choice(params, "risk", RISK_LEVELS, ""),
             status=_choice(params, "status", STATUSES, "open"),
             sort=_choice(params, "sort", SORTS, "newest"),
-            page=min(max(page, 1), MAX_PAGE),
+            page=_int(params, "page", 1, 1, MAX_PAGE),
+            per_page=_int(params, "per_page", PAGE_SIZE, 1, MAX_PER_PAGE),
             deep=(params.get("deep") or "") == "1",
         )
 
-    def query(self) -> dict[str, Any]:
-        """The whole filter as one MongoDB query (user text only as an escaped regex or an exact value)."""
+    def cutoff(self, now: datetime) -> datetime | None:
+        """The "posted within" lower bound, or None."""
+        return now - timedelta(days=int(self.posted)) if self.posted else None
+
+    def equality_filter(self) -> dict[str, Any] | None:
+        """The filter as MongoDB equalities when every active filter is one (used for cached totals), else None."""
+        if self.q or self.company or self.location or self.salary or self.min_salary or self.posted:
+            return None
         flt: dict[str, Any] = {}
-        if self.q:
-            flt["title"] = {"$regex": re.escape(self.q), "$options": "i"}
-        if self.company:
-            flt["company"] = self.company
-        if self.ats:
-            flt["ats"] = self.ats
-        if self.location:
-            flt["location"] = {"$regex": re.escape(self.location), "$options": "i"}
-        if self.workplace:
-            flt["workplace_type"] = self.workplace
-        if self.risk:
-            flt["health.risk"] = self.risk
+        for name, value in (("ats", self.ats), ("workplace_type", self.workplace),
+                            ("employment_type", self.employment), ("health.risk", self.risk)):
+            if value:
+                flt[name] = value
         if self.status != "any":
             flt["status"] = self.status
         return flt
 
-    def matches(self, doc: Mapping[str, Any]) -> bool:
-        """`query()` evaluated in Python on a fetched candidate (same semantics as the MongoDB filter)."""
-        for name, condition in self.query().items():
-            value = _field(doc, name)
-            if isinstance(condition, dict):
-                pattern = re.compile(condition["$regex"], re.IGNORECASE)
-                if not isinstance(value, str) or not pattern.search(value):
-                    return False
-            elif value != condition:
+    def matches(self, doc: Mapping[str, Any], now: datetime, names: Mapping[tuple[str, str], str]) -> bool:
+        """Every filter, evaluated in Python on a fetched candidate (docs/analysts.md gives the semantics)."""
+        if self.status != "any" and doc.get("status") != self.status:
+            return False
+        for name, value in (("ats", self.ats), ("workplace_type", self.workplace),
+                            ("employment_type", self.employment)):
+            if value and doc.get(name) != value:
                 return False
-        return True
+        if self.risk and _field(doc, "health.risk") != self.risk:
+            return False
+        if self.q or self.company:
+            board = str(doc.get("company") or "")
+            company_text = f"{display_name(doc, names.get((doc.get('ats'), board)))}\n{board}".casefold()
+            if self.company and self.company.casefold() not in company_text:
+                return False
+            if self.q:
+                title = str(doc.get("title") or "").casefold()
+                if not all(word in title or word in company_text for word in self.q.casefold().split()):
+                    return False
+        if self.location and self.location.casefold() not in str(doc.get("location") or "").casefold():
+            return False
+        if self.salary or self.min_salary:
+            yearly = annual(doc.get("salary"))
+            if yearly is None or yearly < self.min_salary:
+                return False
+        cutoff = self.cutoff(now)
+        return cutoff is None or posted_or_seen(doc) >= cutoff
+
+    def mongo_filter(self, now: datetime) -> dict[str, Any]:
+        """The same filters as one MongoDB query (for analysts and tests; no index serves it as a whole). Company
+        text is matched against `company_name` and the board id (the list also matches the readable board id
+        and the registry name)."""
+        def contains(text: str) -> dict[str, Any]:
+            return {"$regex": re.escape(text), "$options": "i"}
+
+        clauses: list[dict[str, Any]] = []
+        if self.status != "any":
+            clauses.append({"status": self.status})
+        for name, value in (("ats", self.ats), ("workplace_type", self.workplace),
+                            ("employment_type", self.employment), ("health.risk", self.risk)):
+            if value:
+                clauses.append({name: value})
+        if self.company:
+            clauses.append({"$or": [{"company_name": contains(self.company)}, {"company": contains(self.company)}]})
+        for word in self.q.split():
+            clauses.append({"$or": [{"title": contains(word)}, {"company_name": contains(word)},
+                                    {"company": contains(word)}]})
+        if self.location:
+            clauses.append({"location": contains(self.location)})
+        if self.salary or self.min_salary:
+            pay = []
+            for interval, factor in PER_YEAR.items():
+                amount = {"$gte": self.min_salary / factor} if self.min_salary else {"$gt": 0}
+                pay.append({"salary.interval": interval, "salary.max": amount})
+                pay.append({"salary.interval": interval, "salary.max": None, "salary.min": amount})
+            clauses.append({"$or": pay})
+        cutoff = self.cutoff(now)
+        if cutoff is not None:
+            clauses.append({"$or": [{"posted_at": {"$gte": cutoff}},
+                                    {"posted_at": None, "first_seen": {"$gte": cutoff}}]})
+        return {"$and": clauses} if clauses else {}
 
     def as_query_string(self, **changes: Any) -> dict[str, str]:
-        """Non-default parameters (with `changes` applied) for building links that keep the filters."""
+        """Non-default, non-empty parameters (with `changes` applied) for links that keep the filters."""
         values = {**self.__dict__, **changes}
         defaults = ListParams().__dict__
-        return {k: ("1" if v is True else str(v)) for k, v in values.items() if v != defaults[k] and v != ""}
+        return {k: ("1" if v is True else str(v)) for k, v in values.items()
+                if v != defaults[k] and v not in ("", 0, False)}
 
 
-def _bands(name: str, bounds: list[Any], prefix: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Disjoint ranges of `name`, best first: [b0, +inf), [b1, b0), ..., (-inf, bN) and null/missing."""
-    upper = None
+@dataclass(frozen=True)
+class Band:
+    """One step of the read: the union of `queries` (each index-shaped), restricted to `keep` in Python."""
+
+    queries: tuple[dict[str, Any], ...]
+    keep: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+def _ranges(bounds: list[Any], descending: bool = True) -> Iterator[dict[str, Any]]:
+    """Disjoint ranges along `bounds` (best first): [b0, +inf), [b1, b0), ..., (-inf, bN) (or ascending)."""
+    edge = None
     for bound in bounds:
-        yield {**prefix, name: {"$gte": bound} if upper is None else {"$gte": bound, "$lt": upper}}
-        upper = bound
-    yield {**prefix, name: {"$lt": upper}}
-    yield {**prefix, name: None}
+        if descending:
+            yield {"$gte": bound} if edge is None else {"$gte": bound, "$lt": edge}
+        else:
+            yield {"$lt": bound} if edge is None else {"$gte": edge, "$lt": bound}
+        edge = bound
+    yield {"$lt": edge} if descending else {"$gte": edge}
 
 
-def candidate_bands(params: ListParams, anchor: datetime) -> Iterator[dict[str, Any]]:
-    """Index-shaped, disjoint candidate filters in sort order; together they cover every posting the
-    filters can match (a filter on one company or one risk level narrows the bands first)."""
-    if params.company:
-        # One board's postings, all at once: the `web_company` index (or the identity index with the ATS).
-        yield {"ats": params.ats, "company": params.company} if params.ats else {"company": params.company}
+def _newest_bands(prefix: dict[str, Any], anchor: datetime, cutoff: datetime | None,
+                  keep: Callable[[Mapping[str, Any]], bool] | None = None) -> Iterator[Band]:
+    """Posted-date bands: `posted_at` in the range, or no `posted_at` and `first_seen` in it."""
+    bounds = [anchor - timedelta(days=d) for d in NEWEST_BAND_DAYS]
+    if cutoff is not None:
+        bounds = [b for b in bounds if b > cutoff] + [cutoff]
+    ranges = list(_ranges(bounds))
+    if cutoff is not None:
+        ranges = ranges[:-1]  # nothing older than the cutoff can match
+    for rng in ranges:
+        yield Band(({**prefix, "posted_at": rng}, {**prefix, "posted_at": None, "first_seen": rng}), keep)
+    if cutoff is None:
+        yield Band(({**prefix, "posted_at": None, "first_seen": None},), keep)
+
+
+def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
+    bounds = list(GHOST_BANDS)
+    if ascending:
+        bounds = [b + 1 for b in reversed(bounds)]  # [.., 1), [1, 2), ... [100, 101), [101, ..)
+    for rng in _ranges(bounds, descending=not ascending):
+        yield Band(({**prefix, "health.ghost_score": rng},))
+    yield Band(({**prefix, "health.ghost_score": None},))
+
+
+def _salary_bands(minimum: int) -> Iterator[Band]:
+    """Annualised-salary bands, one query per pay interval and band (`max`, or `min` when there is no `max`)."""
+    bounds = [b for b in SALARY_BANDS if b > minimum] + ([minimum] if minimum else [])
+    ranges = list(_ranges(bounds))[: len(bounds)]  # no band below the last bound (0 or the minimum)
+    for rng in ranges:
+        low, high = rng.get("$gte", 0), rng.get("$lt")
+        queries = []
+        for interval, factor in PER_YEAR.items():
+            scaled = {"$gte": low / factor, **({"$lt": high / factor} if high is not None else {})}
+            queries.append({"salary.interval": interval, "salary.max": scaled})
+            queries.append({"salary.interval": interval, "salary.max": None, "salary.min": scaled})
+
+        def keep(doc: Mapping[str, Any], low: float = low, high: float | None = high) -> bool:
+            yearly = annual(doc.get("salary"))
+            return yearly is not None and yearly >= low and (high is None or yearly < high)
+
+        yield Band(tuple(queries), keep)
+
+
+def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
+                    boards: list[tuple[str, str]] | None = None) -> Iterator[Band]:
+    """Index-shaped, disjoint candidate bands in sort order; together they cover every posting the filters can
+    match. `boards`: the boards a company-name filter resolved to (read at once)."""
+
+    def not_promoted(doc: Mapping[str, Any]) -> bool:
+        return not is_promoted(doc, now)
+
+    if boards is not None:
+        companies = sorted({c for _, c in boards})
+        keys = set(boards)
+        if companies:
+            yield Band(({"company": {"$in": companies}},), lambda d: (d.get("ats"), d.get("company")) in keys)
         return
-    if params.risk and params.sort == "ghost":
-        if params.status == "any":
-            yield {"health.risk": params.risk}  # the whole level (web_risk index)
+    yield Band(({"promotion.until": {"$gt": now}},))
+    cutoff = params.cutoff(now)
+    if params.sort in ("ghost", "low"):
+        if params.risk and params.status != "any":
+            prefix = {"status": params.status, "health.risk": params.risk}
+        elif params.risk:
+            yield Band(({"health.risk": params.risk},), not_promoted)  # the whole level (web_risk_posted)
             return
-        # Score bands within one status and risk level: the status_health_risk index.
-        yield from _bands("health.ghost_score", list(GHOST_BANDS), {"status": params.status, "health.risk": params.risk})
+        else:
+            prefix = {}
+        for band in _ghost_bands(prefix, ascending=params.sort == "low"):
+            yield replace(band, keep=not_promoted)
+        return
+    if params.sort == "salary":
+        for band in _salary_bands(params.min_salary):
+            keep = band.keep
+            yield replace(band, keep=lambda d, keep=keep: keep(d) and not_promoted(d))
+        if params.salary or params.min_salary:
+            return
+        yield from _newest_bands({}, anchor, cutoff, lambda d: annual(d.get("salary")) is None and not_promoted(d))
         return
     prefix = {"health.risk": params.risk} if params.risk else {}
-    if params.sort == "ghost":
-        yield from _bands("health.ghost_score", list(GHOST_BANDS), prefix)
-    else:
-        yield from _bands("first_seen", [anchor - timedelta(days=d) for d in NEWEST_BAND_DAYS], prefix)
+    yield from _newest_bands(prefix, anchor, cutoff, not_promoted)
 
 
 @dataclass
 class JobListPage:
     params: ListParams
     rows: list[dict[str, Any]]
-    #: Exact number of matches when the search covered every candidate, else None (more pages exist).
+    #: Exact number of matches when known (every band read, or a cached count), else None.
     total: int | None
     has_next: bool
+    #: Matches found so far when `total` is unknown ("at least N").
+    found: int = 0
     #: The scan budget ran out before the page was full: only the `scanned` best candidates were searched.
     partial: bool = False
     scanned: int = 0
     ats_choices: list[str] = field(default_factory=list)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+    now: datetime = _EPOCH
 
     @property
     def first(self) -> int:
-        return (self.params.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+        return (self.params.page - 1) * self.params.per_page + 1 if self.rows else 0
 
     @property
     def last(self) -> int:
-        return (self.params.page - 1) * PAGE_SIZE + len(self.rows)
+        return (self.params.page - 1) * self.params.per_page + len(self.rows)
 
     @property
     def pages(self) -> int | None:
-        return None if self.total is None else max(1, min(MAX_PAGE, -(-self.total // PAGE_SIZE)))
+        return None if self.total is None else max(1, min(MAX_PAGE, -(-self.total // self.params.per_page)))
+
+    def company_name(self, doc: Mapping[str, Any]) -> str:
+        return display_name(doc, self.names.get((doc.get("ats"), doc.get("company"))))
+
+    def promoted(self, doc: Mapping[str, Any]) -> bool:
+        return is_promoted(doc, self.now)
 
 
 class _TtlCache:
@@ -238,6 +433,20 @@ class _TtlCache:
             with self._lock:
                 self._refreshing.discard(key)
 
+    def get_nowait(self, key: tuple, compute: Callable[[], Any]) -> Any | None:
+        """The cached value (stale ones refresh in the background), else None while a background thread computes
+        it: a request never waits for a whole-collection aggregation. Without caching (`seconds` 0), computes."""
+        if self.seconds <= 0:
+            return self._refresh(key, compute)
+        with self._lock:
+            hit = self._data.get(key)
+            start = hit is None and key not in self._refreshing
+            if start:
+                self._refreshing.add(key)
+        if start:
+            threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+        return self.get(key, compute) if hit is not None else None
+
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
             hit = self._data.get(key)
@@ -255,6 +464,18 @@ class _TtlCache:
         return self._refresh(key, compute)
 
 
+@dataclass
+class Scan:
+    """How far one list read got: candidates read, and whether the scan budget stopped it."""
+
+    scanned: int = 0
+    stopped: bool = False
+
+
+#: The facet counts behind totals and /stats: postings per status, ATS, risk, workplace and employment type.
+FACET_KEYS = ("status", "ats", "health.risk", "workplace_type", "employment_type")
+
+
 class WebQueries:
     """All reads the web app makes, bound to one database."""
 
@@ -263,11 +484,75 @@ class WebQueries:
         self.jobs = db["jobs"]
         self._cache = _TtlCache(cache_seconds)
 
-    # --- job list ------------------------------------------------------------------------------------
+    # --- cached small tables -------------------------------------------------------------------------
     def ats_names(self) -> list[str]:
-        """ATSs for the filter: the known spiders plus any in `boards` (a small collection)."""
-        return self._cache.get(("ats",), lambda: sorted(set(KNOWN_ATS) | {
+        """ATSs for the filter: the board spiders (crawlerats.ats, what a document's `ats` may be) plus any in
+        `boards` (a small collection)."""
+        return self._cache.get(("ats",), lambda: sorted(set(ats_registry.board_spider_names()) | {
             a for a in self.db["boards"].distinct("ats") if isinstance(a, str) and a}))
+
+    def registry_names(self) -> dict[tuple[str, str], str]:
+        """`boards` registry names, `(ats, company) -> company_name` (set by `crawlerats boards add --name`)."""
+
+        def compute() -> dict[tuple[str, str], str]:
+            found = self.db["boards"].find({}, {"_id": 0, "ats": 1, "company": 1, "company_name": 1})
+            return {(d["ats"], d["company"]): d["company_name"] for d in found
+                    if isinstance(d.get("company_name"), str) and d.get("company_name") != d.get("company")
+                    and isinstance(d.get("ats"), str) and isinstance(d.get("company"), str)}
+
+        return self._cache.get(("registry",), compute)
+
+    def facets(self, wait: bool = True) -> dict[tuple, int] | None:
+        """Posting counts per combination of `FACET_KEYS` (one aggregation over `jobs`; cached like /stats).
+        `wait=False`: None when not computed yet (then computed in the background)."""
+
+        def compute() -> dict[tuple, int]:
+            group = {"_id": {k.replace(".", "_"): f"${k}" for k in FACET_KEYS}, "n": {"$sum": 1}}
+            return {tuple(row["_id"].get(k.replace(".", "_")) for k in FACET_KEYS): row["n"]
+                    for row in self.jobs.aggregate([{"$group": group}])}
+
+        return self._cache.get(("facets",), compute) if wait else self._cache.get_nowait(("facets",), compute)
+
+    def count_equal(self, flt: Mapping[str, Any]) -> int | None:
+        """Postings matching equality filters on `FACET_KEYS`, from the cached facet counts (None until the first
+        count is ready)."""
+        facets = self.facets(wait=False)
+        if facets is None:
+            return None
+        return sum(n for key, n in facets.items()
+                   if all(flt.get(k) is None or flt[k] == key[i] for i, k in enumerate(FACET_KEYS)))
+
+    def directory(self) -> list[dict[str, Any]] | None:
+        """Every board with postings: `{ats, company, name, postings}` (one cached aggregation; None while the
+        first one is computed in the background)."""
+
+        def compute() -> list[dict[str, Any]]:
+            pipeline = [{"$group": {"_id": {"ats": "$ats", "company": "$company"},
+                                    "name": {"$first": "$company_name"}, "postings": {"$sum": 1}}}]
+            return [{"ats": r["_id"].get("ats"), "company": r["_id"].get("company"), "name": r.get("name"),
+                     "postings": r["postings"]} for r in self.jobs.aggregate(pipeline)
+                    if isinstance(r["_id"].get("company"), str)]
+
+        return self._cache.get_nowait(("directory",), compute)
+
+    def boards_named(self, text: str, ats: str = "") -> tuple[list[tuple[str, str]], int] | None:
+        """Boards whose display name or id contains `text` (case-insensitive), and their posting count (None
+        until the board directory is ready)."""
+        needle = text.casefold()
+        names = self.registry_names()
+        directory = self.directory()
+        if directory is None:
+            return None
+        found, postings = [], 0
+        for board in directory:
+            if ats and board["ats"] != ats:
+                continue
+            doc = {"company": board["company"], "company_name": board["name"]}
+            haystack = f"{display_name(doc, names.get((board['ats'], board['company'])))}\n{board['company']}"
+            if needle in haystack.casefold():
+                found.append((board["ats"], board["company"]))
+                postings += board["postings"]
+        return found, postings
 
     def anchor(self) -> datetime:
         """Where the "newest" bands start: the latest crawl's start, else now (affects speed only; cached)."""
@@ -281,28 +566,69 @@ class WebQueries:
 
         return self._cache.get(("anchor",), compute)
 
-    def job_list(self, params: ListParams) -> JobListPage:
+    # --- job list ------------------------------------------------------------------------------------
+    def iter_matches(self, params: ListParams, fields: Mapping[str, Any] | None = None,
+                     budget: int | None = None, now: datetime | None = None,
+                     scan: Scan | None = None) -> Iterator[dict[str, Any]]:
+        """Every matching posting in list order, band by band (stops early when the caller stops reading, or
+        before a band once `budget` candidates were read: then `scan.stopped` is set)."""
+        now = now or clock.now()
+        scan = scan if scan is not None else Scan()
+        names = self.registry_names()
+        boards = None
+        named = self.boards_named(params.company, params.ats) if params.company else None
+        if named is not None and named[1] <= COMPANY_DIRECT_LIMIT:
+            boards = named[0]  # else: the sort's bands, the company matched in Python
+        sort_key = SORT_KEYS[params.sort]
+
+        def key(doc: Mapping[str, Any]) -> tuple:
+            return (is_promoted(doc, now), *sort_key(doc))
+
+        for band in candidate_bands(params, self.anchor(), now, boards):
+            if budget is not None and scan.scanned >= budget:
+                scan.stopped = True
+                return
+            docs: dict[Any, dict[str, Any]] = {}
+            for query in band.queries:
+                for doc in self.jobs.find(query, dict(fields or LIST_FIELDS)):
+                    docs[doc["_id"]] = doc
+            scan.scanned += len(docs)
+            found = [d for d in docs.values() if (band.keep is None or band.keep(d)) and params.matches(d, now, names)]
+            yield from sorted(found, key=key, reverse=True)
+
+    def job_list(self, params: ListParams, fields: Mapping[str, Any] | None = None) -> JobListPage:
         """One page of the list: read candidate bands in sort order until the page (and one more) is full."""
-        skip = (params.page - 1) * PAGE_SIZE
-        wanted = skip + PAGE_SIZE + 1
+        now = clock.now()
+        skip = (params.page - 1) * params.per_page
+        wanted = skip + params.per_page + 1
+        budget = DEEP_SCAN_BUDGET if params.deep else SCAN_BUDGET
         matched: list[dict[str, Any]] = []
-        complete, partial, scanned = True, False, 0
-        for band in candidate_bands(params, self.anchor()):
-            if len(matched) >= wanted or (scanned >= SCAN_BUDGET and not params.deep):
-                complete, partial = False, len(matched) < wanted
+        scan = Scan()
+        complete = True
+        for doc in self.iter_matches(params, fields, budget, now, scan):
+            matched.append(doc)
+            if len(matched) >= wanted:
+                complete = False
                 break
-            docs = list(self.jobs.find(band, LIST_FIELDS))
-            scanned += len(docs)
-            found = [doc for doc in docs if params.matches(doc)]
-            matched.extend(sorted(found, key=SORT_KEYS[params.sort], reverse=True))
-        rows = matched[skip: skip + PAGE_SIZE + 1]
-        return JobListPage(params=params, rows=rows[:PAGE_SIZE], total=len(matched) if complete else None,
-                           has_next=len(rows) > PAGE_SIZE, partial=partial, scanned=scanned,
-                           ats_choices=self.ats_names())
+        else:
+            complete = not scan.stopped
+        scanned = scan.scanned
+        partial = not complete and len(matched) < wanted
+        total = len(matched) if complete else None
+        if total is None:
+            flt = params.equality_filter()
+            total = self.count_equal(flt) if flt is not None else None
+        rows = matched[skip: skip + params.per_page + 1]
+        return JobListPage(params=params, rows=rows[:params.per_page], total=total, has_next=len(rows) > params.per_page,
+                           found=len(matched), partial=partial, scanned=scanned, ats_choices=self.ats_names(),
+                           names=self.registry_names(), now=now)
 
     # --- job page ------------------------------------------------------------------------------------
-    def job(self, ats: str, company: str, job_id: str) -> dict[str, Any] | None:
-        return self.jobs.find_one({"ats": ats, "company": company, "job_id": job_id}, {"_id": 0})
+    def job(self, ats: str, company: str, job_id: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        return self.jobs.find_one({"ats": ats, "company": company, "job_id": job_id}, dict(fields or {"_id": 0}))
+
+    def company_display(self, doc: Mapping[str, Any]) -> str:
+        return display_name(doc, self.registry_names().get((doc.get("ats"), doc.get("company"))))
 
     def duplicates(self, job: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The other postings of the job's duplicate group (one board; `dedup_duplicate_group` index)."""
@@ -332,15 +658,15 @@ class WebQueries:
         return {doc["job_id"] for doc in found}
 
     # --- company page --------------------------------------------------------------------------------
-    def company(self, ats: str, company: str) -> dict[str, Any] | None:
-        """Open postings with their risk shares, reposts and median days active for one board."""
+    def company(self, ats: str, company: str, page: int = 1) -> dict[str, Any] | None:
+        """Open postings (one page, riskiest first) with their risk shares, reposts and median days active."""
         base = {"ats": ats, "company": company}
-        fields = {**LIST_FIELDS, "repost_count": 1, "department": 1}
-        open_jobs = list(self.jobs.find({**base, "status": "open"}, fields))
+        open_jobs = list(self.jobs.find({**base, "status": "open"}, LIST_FIELDS))
         closed = self.jobs.count_documents({**base, "status": "closed"})
         if not open_jobs and not closed:
             return None
-        open_jobs.sort(key=SORT_KEYS["ghost"], reverse=True)
+        now = clock.now()
+        open_jobs.sort(key=lambda d: (is_promoted(d, now), *SORT_KEYS["ghost"](d)), reverse=True)
         by_risk = dict.fromkeys(RISK_LEVELS, 0)
         unscored = 0
         days: list[float] = []
@@ -352,52 +678,49 @@ class WebQueries:
                 unscored += 1
             if isinstance(health.get("days_active"), int | float):
                 days.append(health["days_active"])
-        names = [d.get("company_name") for d in open_jobs if d.get("company_name")]
         board = self.db["boards"].find_one(base, {"_id": 0})
-        if not names:
-            any_doc = self.jobs.find_one(base, {"_id": 0, "company_name": 1}) or {}
-            names = [any_doc.get("company_name") or (board or {}).get("company_name") or company]
+        sample = open_jobs[0] if open_jobs else (self.jobs.find_one(base, {"_id": 0, "company": 1, "company_name": 1})
+                                                 or base)
+        pages = max(1, -(-len(open_jobs) // PAGE_SIZE))
+        page = min(max(page, 1), pages)
         return {
             "ats": ats,
             "company": company,
-            "company_name": names[0],
+            "company_name": display_name(sample, (board or {}).get("company_name")),
             "board": board,
-            "open_jobs": open_jobs,
+            "open_jobs": open_jobs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
+            "page": page,
+            "pages": pages,
             "open_count": len(open_jobs),
             "closed_count": closed,
             "by_risk": by_risk,
             "unscored": unscored,
             "reposts": sum(1 for d in open_jobs if (d.get("repost_count") or 0) > 0),
             "median_days_active": statistics.median(days) if days else None,
+            "now": now,
         }
 
     # --- stats page ----------------------------------------------------------------------------------
-    def stats_summary(self) -> dict[str, Any]:
-        """Open postings per ATS and risk level plus open/closed totals, from one aggregation over `jobs`.
+    def stats_summary(self, wait: bool = True) -> dict[str, Any]:
+        """Open postings per ATS and risk level plus open/closed totals, from the cached facet counts.
 
-        It reads every posting, so it is cached: fresh for `cache_seconds`, then served stale while a
-        background thread recomputes it (`crawlerats web` also computes it once at start)."""
-
-        def compute() -> dict[str, Any]:
-            pipeline = [{"$group": {"_id": {"status": "$status", "ats": "$ats", "risk": "$health.risk"},
-                                    "n": {"$sum": 1}}}]
-            table: dict[str, dict[str, Any]] = {}
-            status = {"open": 0, "closed": 0}
-            for row in self.jobs.aggregate(pipeline):
-                key = row["_id"]
-                if key.get("status") in status:
-                    status[key["status"]] += row["n"]
-                if key.get("status") != "open":
-                    continue
-                ats = key.get("ats") or "—"
-                entry = table.setdefault(ats, {"ats": ats, "total": 0, "unscored": 0,
-                                               **dict.fromkeys(RISK_LEVELS, 0)})
-                risk = key.get("risk")
-                entry[risk if risk in RISK_LEVELS else "unscored"] += row["n"]
-                entry["total"] += row["n"]
-            return {"by_ats": sorted(table.values(), key=lambda e: (-e["total"], e["ats"])), "status": status}
-
-        return self._cache.get(("stats",), compute)
+        The aggregation reads every posting, so it is cached: fresh for `cache_seconds`, then served stale
+        while a background thread recomputes it (`crawlerats web` also computes it once at start). With
+        `wait=False` a request never waits for it: `counting` is true until the first count is ready."""
+        facets = self.facets(wait=wait)
+        table: dict[str, dict[str, Any]] = {}
+        status = {"open": 0, "closed": 0}
+        for (state, ats, risk, _workplace, _employment), n in (facets or {}).items():
+            if state in status:
+                status[state] += n
+            if state != "open":
+                continue
+            name = ats or "—"
+            entry = table.setdefault(name, {"ats": name, "total": 0, "unscored": 0, **dict.fromkeys(RISK_LEVELS, 0)})
+            entry[risk if risk in RISK_LEVELS else "unscored"] += n
+            entry["total"] += n
+        return {"by_ats": sorted(table.values(), key=lambda e: (-e["total"], e["ats"])), "status": status,
+                "counting": facets is None}
 
     def recent_crawls(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest crawls, newest first (the `started_at` index: last 60 days, else all of them)."""

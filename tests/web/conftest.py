@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from crawlerats.web import create_app
-from tests.web.seed import seed
+from tests.web.seed import NOW, seed
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def seeded_db(mongo_db: Database) -> Database:
 
 
 @pytest.fixture
-def app(seeded_db: Database) -> Starlette:
+def app(seeded_db: Database, monkeypatch: pytest.MonkeyPatch) -> Starlette:
+    monkeypatch.setenv("CRAWLERATS_NOW", NOW.isoformat())  # "3 days ago", "posted within" and promotions
     return create_app(seeded_db, cache_seconds=0)
 
 

@@ -19,16 +19,29 @@ def day(y: int, m: int, d: int, h: int = 9) -> datetime:
 
 
 def signals(score: int, reposted: bool = False) -> list[dict[str, Any]]:
-    """A plausible signal breakdown whose points add up to `score`."""
+    """A plausible breakdown with the scoring stage's keys (stored order), whose points add up to `score`."""
     repost_points = 20 if reposted else 0
-    age_points = max(0, score - repost_points)
+    age_points = max(0, score - repost_points - 15 + 5)
+
+    def signal(key: str, label: str, value: Any, points: int, max_points: int, evidence: str) -> dict[str, Any]:
+        return {"key": key, "label": label, "value": value, "points": points, "max_points": max_points,
+                "evidence": evidence, "fired": points != 0}
+
     return [
-        {"key": "age", "label": "Open for a long time", "value": age_points, "points": age_points,
-         "max_points": 40, "evidence": f"open {age_points} days", "fired": age_points > 0},
-        {"key": "repost", "label": "Reposted after closing", "value": int(reposted), "points": repost_points,
-         "max_points": 20, "evidence": "1 earlier posting" if reposted else "no earlier posting", "fired": reposted},
-        {"key": "salary", "label": "No salary given", "value": 0, "points": 0, "max_points": 10,
-         "evidence": "salary disclosed", "fired": False},
+        signal("base_rate", "Base rate", 15, 15, 15, "Every posting starts at 15 points."),
+        signal("days_active", "Days active", 3, age_points, 40, f"Open 3 days, steps >30 d: +10: +{age_points}."),
+        signal("no_salary", "No salary", False, 0, 10, "Pay is disclosed: 0."),
+        signal("stale_signals", "Stale signals", [], 0, 20, "No staleness: 0."),
+        signal("repost_detected", "Repost detected", 1 if reposted else 0, repost_points, 30,
+               f"Repost #1: +{repost_points}." if reposted else "No earlier posting: 0."),
+        signal("duplicate_at_company", "Duplicate at company", 0, 0, 15, "No other open near-identical posting: 0."),
+        signal("description_vagueness", "Vague description",
+               {"words": 240, "buzzwords": 0, "responsibilities": True, "requirements": True, "team_context": False},
+               0, 20, "Specific: 0."),
+        signal("salary_disclosed", "Salary disclosed", False, 0, -5, "No pay range to credit: 0."),
+        signal("fresh_posting", "Fresh posting", 3, -5, -5, "Posted 3 days ago (<= 14) and not a repost: -5."),
+        signal("team_or_manager_named", "Team or manager named", False, 0, -5, "No team or reporting line named: 0."),
+        signal("interview_process", "Interview process described", False, 0, -5, "No interview process described: 0."),
     ]
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pymongo.database import Database
 from starlette.testclient import TestClient
 
+from crawlerats.scoring.signals import GREEN_FLAGS, RED_FLAGS
 from crawlerats.web import create_app
 from tests.lever_boards import SPOTIFY, load, serve_lever
 from tests.support.ats_server import AtsServer
@@ -42,10 +43,9 @@ def test_crawled_postings_render_every_section(ats_server: AtsServer, crawl_sett
         assert set(job_ids(listing)) == {p["id"] for p in board} | {"android-repost"}
 
         html = client.get("/jobs/lever/spotify/android-repost").text
-        assert '<h1 id="job-title">Android Engineer - Experience</h1>' in html
+        assert '<h1 id="job-title" class="title-text">Android Engineer - Experience</h1>' in html
         assert 'href="https://jobs.lever.co/spotify/android-repost/apply" target="_blank" rel="noopener noreferrer"' in html
-        assert '<span class="employment-type">Permanent</span>' in html and "via lever" in html
-        assert '<span class="department">Engineering</span>' in html
+        assert re.search(r'id="job-meta">\s*Engineering · Full-time · via lever\s*</p>', html)
         assert "consumer experience" in html.split('id="description"')[1]
         assert field(html, "posted") == "July 30, 2026"
         assert field(html, "first_seen") == "August 1, 2026" and field(html, "last_seen") == "August 1, 2026"
@@ -56,7 +56,9 @@ def test_crawled_postings_render_every_section(ats_server: AtsServer, crawl_sett
         assert field(html, "repost_count") == str(health["repost_count"]) == "1"
         assert field(html, "scored_at") == "August 1, 2026"
         rendered = re.findall(r'data-signal="([^"]+)"', html)
-        assert rendered == [s["key"] for s in health["signals"]] and len(rendered) == 11
+        # The six red flags in the reference order, then the green flags (the base rate is not a signal row).
+        assert rendered == [*RED_FLAGS, *(k for k in GREEN_FLAGS if k in {s["key"] for s in health["signals"]})]
+        assert len(rendered) == len(health["signals"]) - 1  # every signal but the base rate
         assert f'href="/jobs/lever/spotify/{ANDROID}"' in html.split('id="earlier-postings"')[1]
         assert "None" not in html
 

@@ -1,4 +1,5 @@
-"""The banded job list returns exactly what one plain MongoDB query with sort/skip/limit returns."""
+"""The banded job list returns exactly what one plain MongoDB query (every filter, the documented order,
+skip and limit) returns, for every filter and sort; the bands are index-shaped and disjoint."""
 
 from __future__ import annotations
 
@@ -8,14 +9,19 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from pymongo import DESCENDING, MongoClient
+from pymongo import MongoClient
 from pymongo.database import Database
 
 from crawlerats.db.indexes import ensure_indexes
-from crawlerats.web.queries import PAGE_SIZE, ListParams, WebQueries, candidate_bands
+from crawlerats.web.queries import SORT_KEYS, ListParams, WebQueries, candidate_bands, is_promoted
 from tests.web.seed import NOW, health, job, seed_crawls
 
 RISK_BY_SCORE = [(85, "very_high"), (60, "high"), (30, "medium"), (0, "low")]
+SALARIES = [None, None, {"min": 50000.0, "max": 70000.0, "currency": "USD", "interval": "year"},
+            {"min": 60000.0, "max": 80000.0, "currency": "EUR", "interval": "year"},  # exactly on a band bound
+            {"min": 4000.0, "max": None, "currency": "EUR", "interval": "month"},
+            {"min": 30.0, "max": 55.0, "currency": "USD", "interval": "hour"},
+            {"min": 120000.0, "max": 160000.0, "currency": "GBP", "interval": "year"}]
 
 
 def postings(count: int) -> list[dict]:
@@ -24,13 +30,20 @@ def postings(count: int) -> list[dict]:
     for n in range(count):
         score = rng.randrange(0, 101)
         risk = next(level for floor, level in RISK_BY_SCORE if score >= floor)
-        docs.append(job(
+        first_seen = NOW - timedelta(hours=rng.randrange(0, 24 * 900))
+        posted = None if n % 3 == 0 else first_seen - timedelta(days=rng.randrange(0, 40))
+        doc = job(
             rng.choice(["lever", "greenhouse", "workday"]), f"co{n % 7}", f"j{n:04d}",
             rng.choice(["Data Engineer", "Sales Lead", "Support Agent", "Staff Data Scientist", "C++ (Senior)"]),
-            first_seen=NOW - timedelta(hours=rng.randrange(0, 24 * 900)), status=rng.choice(["open", "open", "closed"]),
-            location=rng.choice(["Berlin, Germany", "Remote", "New York, NY"]),
+            company_name=f"Company {'ABCDEFG'[n % 7]}", first_seen=first_seen, posted_at=posted,
+            status=rng.choice(["open", "open", "closed"]), location=rng.choice(["Berlin, Germany", "Remote", "New York, NY"]),
             workplace_type=rng.choice(["remote", "onsite", None]),
-            health=None if n % 17 == 0 else health(score, risk, rng.randrange(0, 400))))
+            employment_type=rng.choice(["full_time", "part_time", None]), salary=rng.choice(SALARIES),
+            health=None if n % 17 == 0 else health(score, risk, rng.randrange(0, 400)))
+        if n % 50 == 7:  # an active promotion, and (n % 100 == 57) an expired one
+            until = NOW + timedelta(days=10) if n % 100 == 7 else NOW - timedelta(days=1)
+            doc["promotion"] = {"since": NOW - timedelta(days=20), "until": until}
+        docs.append(doc)
     return docs
 
 
@@ -47,46 +60,71 @@ def list_db(mongo_client: MongoClient) -> Iterator[Database]:
 
 
 @pytest.fixture
-def queries(list_db: Database) -> WebQueries:
+def queries(list_db: Database, monkeypatch: pytest.MonkeyPatch) -> WebQueries:
+    monkeypatch.setenv("CRAWLERATS_NOW", NOW.isoformat())
     return WebQueries(list_db, cache_seconds=0)
 
 
 def reference(db: Database, params: ListParams) -> list[str]:
-    """The plain query: full filter, MongoDB sort (ties by _id, like the windows), skip and limit."""
-    sort = [("first_seen", DESCENDING), ("_id", DESCENDING)] if params.sort == "newest" else \
-        [("health.ghost_score", DESCENDING), ("first_seen", DESCENDING), ("_id", DESCENDING)]
-    cursor = db["jobs"].find(params.query()).sort(sort).skip((params.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    return [doc["job_id"] for doc in cursor]
+    """One plain MongoDB query with the whole filter, ordered as documented (active promotions first), paged."""
+    docs = list(db["jobs"].find(params.mongo_filter(NOW)))
+    docs.sort(key=lambda d: (is_promoted(d, NOW), *SORT_KEYS[params.sort](d)), reverse=True)
+    start = (params.page - 1) * params.per_page
+    return [doc["job_id"] for doc in docs[start: start + params.per_page]]
 
 
-@pytest.mark.parametrize("query", [
-    {}, {"sort": "ghost"}, {"status": "any"}, {"status": "closed", "sort": "ghost"}, {"page": "3"},
-    {"sort": "ghost", "page": "5"}, {"q": "data"}, {"q": "c++ (", "status": "any"}, {"company": "co3"},
-    {"company": "co3", "ats": "lever", "sort": "ghost"}, {"ats": "workday", "page": "2"},
-    {"risk": "high"}, {"risk": "low", "sort": "ghost"}, {"risk": "very_high", "page": "2", "status": "any"},
-    {"location": "berlin", "workplace": "remote"}, {"workplace": "onsite", "sort": "ghost", "page": "2"},
-    {"page": "99"},
-])
+QUERIES = [
+    {}, {"sort": "ghost"}, {"sort": "low"}, {"sort": "salary"}, {"status": "any"}, {"status": "closed", "sort": "ghost"},
+    {"page": "3"}, {"sort": "ghost", "page": "5"}, {"sort": "low", "page": "4", "status": "any"},
+    {"sort": "salary", "page": "3"}, {"q": "data"}, {"q": "c++ (", "status": "any"}, {"q": "company c engineer"},
+    {"company": "company c"}, {"company": "CO3", "ats": "lever", "sort": "ghost"}, {"ats": "workday", "page": "2"},
+    {"risk": "high"}, {"risk": "low", "sort": "ghost"}, {"risk": "medium", "sort": "low"},
+    {"risk": "very_high", "page": "2", "status": "any"}, {"location": "berlin", "workplace": "remote"},
+    {"workplace": "onsite", "sort": "ghost", "page": "2"}, {"employment": "part_time"},
+    {"salary": "known"}, {"salary": "known", "sort": "salary", "page": "2"}, {"min_salary": "100000"},
+    {"min_salary": "100000", "sort": "salary"}, {"min_salary": "60000", "sort": "ghost", "status": "any"},
+    {"posted": "30"}, {"posted": "7", "status": "any"}, {"posted": "30", "sort": "low"},
+    {"per_page": "7", "page": "3"}, {"page": "99"},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()) or "default")
 def test_windowed_list_equals_plain_query(list_db: Database, queries: WebQueries, query: dict[str, str]) -> None:
-    params = ListParams.parse(query)
+    params = ListParams.parse({**query, "deep": "1"})
     page = queries.job_list(params)
     assert [row["job_id"] for row in page.rows] == reference(list_db, params)
     if page.total is not None:
-        assert page.total == list_db["jobs"].count_documents(params.query())
+        assert page.total == list_db["jobs"].count_documents(params.mongo_filter(NOW))
+
+
+def test_promotions_lead_every_sort(list_db: Database, queries: WebQueries) -> None:
+    promoted = {d["job_id"] for d in list_db["jobs"].find({"promotion.until": {"$gt": NOW}, "status": "open"})}
+    assert promoted  # the fixture has active promotions
+    for sort in ("newest", "ghost", "low", "salary"):
+        rows = queries.job_list(ListParams(sort=sort)).rows
+        assert {r["job_id"] for r in rows[: len(promoted)]} == promoted, sort
 
 
 def test_bands_are_index_shaped_and_disjoint(list_db: Database) -> None:
-    for params in [ListParams(), ListParams(sort="ghost"), ListParams(risk="high"), ListParams(company="x"),
-                   ListParams(risk="low", sort="ghost"), ListParams(q="data", ats="lever", status="any")]:
-        bands = list(candidate_bands(params, NOW))
-        for flt in bands:
-            ranges = [k for k, v in flt.items() if isinstance(v, dict)]
-            assert len(ranges) <= 1 and "title" not in flt and "location" not in flt and "ats" not in flt
-        # Disjoint and complete: every posting falls in exactly one band (before the filters in Python).
-        base = {k: v for k, v in bands[0].items() if not isinstance(v, dict | type(None)) and k != "first_seen"
-                and k != "health.ghost_score"}
-        counts = [list_db["jobs"].count_documents(b) for b in bands]
-        assert sum(counts) == list_db["jobs"].count_documents(base), (params, counts)
+    for params in [ListParams(), ListParams(sort="ghost"), ListParams(sort="low"), ListParams(sort="salary"),
+                   ListParams(risk="high"), ListParams(risk="low", sort="ghost"), ListParams(risk="low", sort="low"),
+                   ListParams(q="data", ats="lever", status="any"), ListParams(posted="7")]:
+        bands = list(candidate_bands(params, NOW, NOW))
+        seen: dict[object, int] = {}
+        for band in bands:
+            for flt in band.queries:
+                ranges = [k for k, v in flt.items() if isinstance(v, dict)]
+                assert len(ranges) <= 1 and not {"title", "location", "ats", "$or", "$and"} & set(flt)
+                plan = list_db.command("explain", {"find": "jobs", "filter": flt})["queryPlanner"]["winningPlan"]
+                assert plan.get("inputStage", {}).get("stage") == "IXSCAN", (flt, plan)
+            ids = {d["_id"] for flt in band.queries for d in list_db["jobs"].find(flt, {"_id": 1, "salary": 1,
+                                                                                       "promotion": 1})
+                   if band.keep is None or band.keep(d)}
+            for _id in ids:
+                seen[_id] = seen.get(_id, 0) + 1
+        assert all(n == 1 for n in seen.values()), params  # disjoint
+        if not (params.risk or params.posted):
+            assert len(seen) == list_db["jobs"].count_documents({}), params  # complete
 
 
 def test_scan_budget_stops_a_rare_search_and_offers_all(monkeypatch: pytest.MonkeyPatch, list_db: Database,
@@ -96,7 +134,7 @@ def test_scan_budget_stops_a_rare_search_and_offers_all(monkeypatch: pytest.Monk
     assert partial.partial and partial.total is None and 50 <= partial.scanned < 400
     assert [r["job_id"] for r in partial.rows] == reference(list_db, partial.params)[:len(partial.rows)]
     full = queries.job_list(ListParams.parse({"q": "c++ (senior", "status": "closed", "deep": "1"}))
-    assert not full.partial and full.scanned == 400
+    assert not full.partial and full.scanned >= 400  # every posting (active promotions are read twice)
     assert [r["job_id"] for r in full.rows] == reference(list_db, full.params)
-    assert full.total == list_db["jobs"].count_documents(full.params.query())
+    assert full.total == list_db["jobs"].count_documents(full.params.mongo_filter(NOW))
     assert full.params.as_query_string() == {"q": "c++ (senior", "status": "closed", "deep": "1"}
