@@ -82,13 +82,19 @@ def seed(db, sizes: list[tuple[str, int]], rng: random.Random, boiler: dict[str,
                 doc["status"], doc["closed_at"] = "open", None
             docs.append(doc)
             if len(docs) >= 5000:
-                db.jobs.insert_many(docs, ordered=False)
-                n += len(docs)
+                n += _store(db, docs)
                 docs = []
     if docs:
-        db.jobs.insert_many(docs, ordered=False)
-        n += len(docs)
+        n += _store(db, docs)
     return n
+
+
+def _store(db, docs: list[dict]) -> int:
+    """The postings, and their band keys where the dedup stage indexes them (`job_bands`)."""
+    db.jobs.insert_many(docs, ordered=False)
+    db.job_bands.insert_many([{"ats": d["ats"], "company": d["company"], "job_id": d["job_id"],
+                               "bands": d["dedup"]["bands"]} for d in docs], ordered=False)
+    return len(docs)
 
 
 def timed_batches(db, rng: random.Random, boiler: dict[str, str], companies: list[str], batches: int,

@@ -1,7 +1,13 @@
-"""The crawled job item: the fields every ATS spider fills (see docs/schema.md)."""
+"""The crawled job item: the fields every ATS spider fills (see docs/schema.md), and the per-posting
+state the pipeline stages hand each other (`PostingState`, on the item's one internal field `state`)."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import bson
 import scrapy
 
 #: Crawled fields, in the order docs/schema.md lists them.
@@ -38,6 +44,13 @@ REQUIRED_FIELDS: tuple[str, ...] = ("ats", "company", "job_id", "title")
 EMPLOYMENT_TYPES = frozenset({"full_time", "part_time", "contract", "temporary", "internship"})
 WORKPLACE_TYPES = frozenset({"remote", "hybrid", "onsite"})
 SALARY_INTERVALS = frozenset({"year", "month", "week", "day", "hour"})
+
+#: What happened to a posting in this crawl, decided by the dedup stage (stats `crawlerats/outcome/<name>`):
+#: first stored now, its crawled content differs from the stored copy, the same as stored, back after closing.
+OUTCOMES = ("new", "changed", "unchanged", "reopened")
+#: Bump when a change of the dedup features (MinHash, keys) makes every stored `dedup` subdocument stale:
+#: it is part of every fingerprint, so the next crawl takes the full path once for every posting.
+FINGERPRINT_VERSION = "1"
 
 
 class JobItem(scrapy.Item):
@@ -78,6 +91,8 @@ class JobItem(scrapy.Item):
     closed_at = scrapy.Field()
     reopened_count = scrapy.Field()
     content_hash = scrapy.Field()
+    #: Digest of every crawled field (`fingerprint()`): an equal one means the crawled content is unchanged.
+    fingerprint = scrapy.Field()
     updated_seen_at = scrapy.Field()
     repost_of = scrapy.Field()
     repost_count = scrapy.Field()
@@ -90,3 +105,50 @@ class JobItem(scrapy.Item):
 
     # Filled by the scoring stage (see docs/scoring.md).
     health = scrapy.Field()
+
+    #: The stages' shared per-posting state (`PostingState`); internal: never written to the database.
+    state = scrapy.Field(internal=True)
+
+
+#: Item fields the stages use among themselves and the writer never stores.
+INTERNAL_FIELDS = frozenset(name for name, meta in JobItem.fields.items() if meta.get("internal"))
+
+
+def fingerprint(item: Any) -> str:
+    """Digest of the item's crawled fields (with `FINGERPRINT_VERSION`): equal digests, equal crawled content."""
+    crawled = {name: item[name] for name in CRAWLED_FIELDS if name in item}
+    return hashlib.blake2b(FINGERPRINT_VERSION.encode() + bson.encode(crawled), digest_size=16).hexdigest()
+
+
+@dataclass(repr=False)
+class PostingState:
+    """What the stages know about one posting beyond its fields: the one place they share it.
+
+    `stored` is the stored document the dedup stage read (large text fields left out), None when nothing
+    is stored; `looked_up` says whether any stage looked (without a dedup stage it is unknown). `outcome` is
+    one of `OUTCOMES` (None without a dedup stage). `fast` marks an unchanged posting on the fast path: the
+    dedup stage copied what is stored instead of recomputing it. `health_changed` says whether the item's
+    `health` differs from the stored one (set by the scoring stage).
+    """
+
+    stored: dict[str, Any] | None = None
+    looked_up: bool = False
+    fingerprint: str | None = None
+    outcome: str | None = None
+    fast: bool = False
+    health_changed: bool = True
+
+    def __repr__(self) -> str:
+        return f"PostingState(outcome={self.outcome!r}, fast={self.fast}, health_changed={self.health_changed})"
+
+
+def state_of(item: Any) -> PostingState:
+    """The item's state, created at the first stage that asks. Creating it is where a crawled posting's
+    `status` is decided, once for every stage: a posting a crawl sees is open (`closed_at` null)."""
+    state = item.get("state") if hasattr(item, "get") else None
+    if state is None:
+        state = PostingState()
+        item["state"] = state
+        item["status"] = "open"
+        item["closed_at"] = None
+    return state

@@ -46,6 +46,27 @@ COOKIES_ENABLED = False
 CRAWLERATS_RETRY_BACKOFF = 1.0
 CRAWLERATS_RETRY_MAX_WAIT = 60.0
 CONCURRENT_ITEMS = 200
+# --- Resource bounds per crawl (docs/reliability.md "Bounded resources") -----------------------------
+#: Largest response body kept, after decompression (a gzip bomb stops here; Scrapy's default is 1 GiB).
+#: The largest real ATS payloads (a Greenhouse board of thousands of postings with `content=true`) are tens
+#: of MB; a board over the cap fails with its reason, the other boards are crawled.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+#: Scrapy's memory monitor: the crawl stops (finish reason `memusage_exceeded`, nothing closed) over this RSS,
+#: checked every MEMUSAGE_CHECK_INTERVAL_SECONDS. The true peak is recorded as `crawlerats/memory/peak_rss_mb`.
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 2048
+MEMUSAGE_WARNING_MB = 1024
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 5.0
+#: Whole-crawl time limit in seconds (finish reason `closespider_timeout`, nothing closed); 0 = none.
+CLOSESPIDER_TIMEOUT = 6 * 3600
+#: Pages read per board of a paged ATS; a page that brings no new posting id also ends the board. Either
+#: way the board is `truncated` with the reason (crawlerats/spiders/paging.py).
+CRAWLERATS_MAX_PAGES_PER_BOARD = 1000
+#: A document over this many BSON bytes after the field caps is dropped before the database (`too_large`).
+CRAWLERATS_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+#: Item log lines are one line (reason + posting key), and credentials are removed from every log line.
+LOG_FORMATTER = "crawlerats.logformatter.OneLineLogFormatter"
 DEFAULT_REQUEST_HEADERS = {"Accept": "application/json, application/xml;q=0.9, */*;q=0.5"}
 
 # --- Middlewares, pipelines, extensions -------------------------------------------------------------
@@ -65,6 +86,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawlerats.extensions.monitors.MonitorsExtension": 850,
     "crawlerats.extensions.crawl_record.CrawlRecordExtension": 860,
+    "crawlerats.extensions.crawl_summary.CrawlSummaryExtension": 890,
     "crawlerats.extensions.stats_file.StatsFileExtension": 900,
 }
 
@@ -73,6 +95,8 @@ EXTENSIONS = {
 MONGO_URI = os.environ.get("MONGO_URI") or None
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "crawlerats")
 CRAWLERATS_DATA_DIR = os.environ.get("CRAWLERATS_DATA_DIR", ".crawlerats")
+#: Where spiders run without `companies` get their boards (crawlerats/board_source.py): the `boards` registry.
+CRAWLERATS_BOARD_SOURCE = "crawlerats.db.board_source.RegistryBoardSource"
 #: Send every ATS request to this local mirror (http://127.0.0.1:PORT) instead of the internet.
 CRAWLERATS_MIRROR = os.environ.get("CRAWLERATS_MIRROR") or None
 #: Fix the crawl's notion of now (ISO-8601) for replays, backfills and tests.
@@ -80,6 +104,9 @@ CRAWLERATS_NOW = os.environ.get("CRAWLERATS_NOW") or None
 #: Items written per bulk upsert, and how long a partial batch may wait.
 CRAWLERATS_BATCH_SIZE = 500
 CRAWLERATS_BATCH_DELAY = 0.1
+#: Unchanged open postings (same crawled fingerprint) skip features, matching and scoring and only have
+#: `last_seen` moved (docs/dedup.md "The fast path"); False = every posting takes the full path.
+CRAWLERATS_FAST_PATH = True
 #: Health scoring overrides, deep-merged into crawlerats.scoring.config.DEFAULT_CONFIG (a dict, or JSON
 #: with -s CRAWLERATS_SCORING='{"bands": {"low": 30}}'); any change gives a new health.version.
 CRAWLERATS_SCORING: dict = {}
@@ -102,3 +129,26 @@ CRAWLERATS_MONITOR_MAX_TRUNCATED_BOARDS = 0
 CRAWLERATS_MONITOR_FIELD_COVERAGE = {
     "title": 1.0, "location": 0.8, "posted_at": 0.5, "description_text": 0.8, "salary": 0.0,
 }
+
+# --- Web view under load (crawlerats/web/protect.py, docs/operations.md) -----------------------------
+#: Host names `crawlerats web` answers to (comma-separated); others get 400. Add your public name(s).
+CRAWLERATS_WEB_ALLOWED_HOSTS = os.environ.get("CRAWLERATS_WEB_ALLOWED_HOSTS", "localhost,127.0.0.1,::1,testserver")
+#: Time limit of a request's database work (an export's: EXPORT); over it the visitor gets 503.
+CRAWLERATS_WEB_QUERY_SECONDS = 10.0
+CRAWLERATS_WEB_EXPORT_SECONDS = 60.0
+#: Expensive requests (search all, text filters, CSV) running at once, and per client IP ("N/minute").
+CRAWLERATS_WEB_EXPENSIVE_CONCURRENCY = 2
+CRAWLERATS_WEB_EXPENSIVE_RATE = "20/minute"
+
+# --- Promote flow (crawlerats/promote/, docs/promote.md) ---------------------------------------------
+#: Signs the promote links and forms (at least 32 characters); unset = generated once into
+#: CRAWLERATS_DATA_DIR/secret_key with mode 0600. Every web process of one site needs the same key.
+CRAWLERATS_SECRET_KEY = os.environ.get("CRAWLERATS_SECRET_KEY") or None
+#: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (implicit TLS), `?cafile=` for a private
+#: CA; unset = the confirmation link is written to the `crawlerats web` log ("mail not configured").
+CRAWLERATS_SMTP_URL = os.environ.get("CRAWLERATS_SMTP_URL") or None
+CRAWLERATS_MAIL_FROM = os.environ.get("CRAWLERATS_MAIL_FROM") or "CrawlerATS <noreply@localhost>"
+#: Base of the links put in mails (e.g. https://jobs.example.org); unset = the origin the request came to.
+CRAWLERATS_PUBLIC_URL = os.environ.get("CRAWLERATS_PUBLIC_URL") or None
+#: Rate-limit overrides, e.g. "ip=5/hour;confirm_ip=20/hour;email=3/day;posting=10/day" (those are the defaults).
+CRAWLERATS_PROMOTE_LIMITS = os.environ.get("CRAWLERATS_PROMOTE_LIMITS") or None

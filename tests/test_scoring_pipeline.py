@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo.database import Database
 from scrapy.utils.test import get_crawler
 
-from crawlerats.items import JobItem
+from crawlerats.items import JobItem, state_of
 from crawlerats.pipelines.scoring import ScoringPipeline
 from crawlerats.scoring.config import effective_config
 from crawlerats.scoring.rescore import rescore_open
@@ -57,7 +57,7 @@ def test_new_item_is_first_seen_now_and_scored() -> None:
 def test_stored_document_supplies_first_seen_and_dedup_facts() -> None:
     pipeline = _pipeline()
     item = _item()
-    item._stored = {"first_seen": datetime(2026, 5, 1, tzinfo=UTC), "repost_count": 1, "status": "closed",
+    state_of(item).stored = {"first_seen": datetime(2026, 5, 1, tzinfo=UTC), "repost_count": 1, "status": "closed",
                     "closed_at": datetime(2026, 6, 1, tzinfo=UTC),
                     "earlier_postings": [{"job_id": "0", "first_seen": datetime(2026, 1, 1, tzinfo=UTC),
                                           "closed_at": datetime(2026, 3, 1, tzinfo=UTC)}]}
@@ -67,7 +67,7 @@ def test_stored_document_supplies_first_seen_and_dedup_facts() -> None:
     assert _points(health)["repost_detected"] == 10
     # Values set on the item by the dedup stage win over the stored ones.
     item = _item(repost_count=2, earlier_postings=[])
-    item._stored = {"first_seen": datetime(2026, 8, 30, tzinfo=UTC), "repost_count": 1}
+    state_of(item).stored = {"first_seen": datetime(2026, 8, 30, tzinfo=UTC), "repost_count": 1}
     assert _points(pipeline.process_item(item)["health"])["repost_detected"] == 15
 
 
@@ -94,7 +94,8 @@ def test_fresh_specific_posting_crawled_is_low(ats_server: AtsServer, crawl_sett
     # base 20 + no salary (London: no pay-transparency law) 5 - fresh 5 - team "Experience" named 3 = 17
     assert points == {"base_rate": 20, "days_active": 0, "no_salary": 5, "stale_signals": 0, "repost_detected": 0,
                       "duplicate_at_company": 0, "description_vagueness": 0, "salary_disclosed": 0,
-                      "fresh_posting": -5, "team_or_manager_named": -3, "interview_process": 0}
+                      "fresh_posting": -5, "team_or_manager_named": -3, "interview_process": 0,
+                      "employer_confirmed": 0}
     assert health["scored_at"] == datetime(2026, 6, 25, 8, tzinfo=UTC)
     assert health["version"] == effective_config()["version"]
 
@@ -132,8 +133,9 @@ def test_reposted_old_vague_role_is_high(ats_server: AtsServer, crawl_settings: 
     assert crawled["days_active"] == 120
     assert crawled["risk"] in ("high", "very_high"), crawled
 
-    # The daily rescore (an hour later) reads the stored chain (the crawl stage gets it from the dedup stage).
-    assert rescore_open(mongo_db, now + timedelta(hours=1), effective_config()) == 1
+    # The daily rescore reads the stored chain (the crawl stage gets it from the dedup stage): an hour later
+    # nothing in health changed, so nothing is written; the health below is the crawl's.
+    assert rescore_open(mongo_db, now + timedelta(hours=1), effective_config()) == 0
     health = mongo_db["jobs"].find_one({"job_id": "repost-3"})["health"]
     points = _points(health)
     assert health["risk"] in ("high", "very_high") and health["ghost_score"] >= 60

@@ -10,7 +10,7 @@ from pymongo.database import Database
 from scrapy.utils.test import get_crawler
 
 from crawlerats.db.indexes import ensure_indexes
-from crawlerats.items import JobItem
+from crawlerats.items import JobItem, state_of
 from crawlerats.pipelines.mongo import MongoWriterPipeline
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -18,8 +18,9 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def job(job_id: str, title: str, stored: Any = "absent") -> JobItem:
     item = JobItem(ats="lever", company="acme", job_id=job_id, title=title, url=f"https://x.invalid/{job_id}")
-    if stored != "absent":
-        item._stored = stored
+    if stored != "absent":  # what the dedup stage found stored (None: nothing)
+        state = state_of(item)
+        state.stored, state.looked_up = stored, True
     return item
 
 

@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawlerats.db.connection import Connection, connect
+from crawlerats.db.counting import CommandCounter
 
 _ATTR = "_crawlerats_connection"
 
@@ -25,7 +26,9 @@ class _Holder:
     async def get(self) -> Connection:
         async with self.lock:
             if self.task is None:
-                self.task = asyncio.ensure_future(asyncio.to_thread(connect, self.crawler.settings))
+                listeners = [CommandCounter(self.crawler.stats)] if self.crawler.stats is not None else None
+                self.task = asyncio.ensure_future(
+                    asyncio.to_thread(connect, self.crawler.settings, listeners=listeners))
         return await self.task
 
     async def engine_stopped(self) -> None:

@@ -17,34 +17,36 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itemadapter import ItemAdapter
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import UpdateOne
 from pymongo.database import Database
 
-from crawlerats.db.indexes import register_indexes
 from crawlerats.db.retry import no_retry
 from crawlerats.db.updates import board_clauses, conditional_set, key_only
 from crawlerats.dedup.events import make_event, write_events
 from crawlerats.dedup.features import Features, features, stored_features
 from crawlerats.dedup.match import near_identical, same_role
+from crawlerats.items import fingerprint, state_of
 
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str, str]
 
-register_indexes("jobs", [
-    IndexModel([("ats", ASCENDING), ("company", ASCENDING), ("dedup.bands", ASCENDING)], name="dedup_bands"),
-    IndexModel([("ats", ASCENDING), ("company", ASCENDING), ("duplicate_group", ASCENDING)],
-               name="dedup_duplicate_group"),
-])
-
-#: Stored fields handed to later stages on `item._stored` (the large text fields are left out).
-STORED_PROJECTION = {"description_html": 0, "description_text": 0}
+#: Stored fields handed to later stages on `PostingState.stored` (the large text fields are left out).
+STORED_PROJECTION = {"_id": 0, "description_html": 0, "description_text": 0}
+#: Fields the dedup stage fills, copied from the stored document for a posting on the fast path.
+DEDUP_FIELDS = ("content_hash", "fingerprint", "dedup", "reopened_count", "updated_seen_at", "repost_of",
+                "repost_count", "earlier_postings", "duplicate_group", "duplicate_count")
 #: What a candidate match needs.
 CANDIDATE_PROJECTION = {
     "_id": 0, "ats": 1, "company": 1, "job_id": 1, "title": 1, "status": 1, "first_seen": 1, "last_seen": 1,
     "closed_at": 1, "posted_at": 1, "requisition_id": 1, "repost_count": 1, "earlier_postings": 1,
     "duplicate_group": 1, "duplicate_count": 1, "content_hash": 1, "dedup": 1,
 }
+#: Where the LSH band keys are indexed: one small document per posting `{ats, company, job_id, bands}`, written
+#: only when its features are computed. Kept out of `jobs`, so the 17 multikey entries per posting are not
+#: rewritten on every write of a posting (on SecantusDB every update rewrites every index entry; moving
+#: `last_seen` cost 4.8 ms per posting with the band index on `jobs`, about 2.6 ms without).
+BANDS_COLLECTION = "job_bands"
 #: Most earlier postings kept on one document (the chain length stays exact in repost_count).
 MAX_EARLIER_POSTINGS = 50
 #: Upper bound of candidates read per batch item (a safety net against pathological boilerplate).
@@ -60,6 +62,15 @@ BAND_QUERY_ITEMS = 2
 def key_of(doc: Any) -> Key:
     a = ItemAdapter(doc) if not isinstance(doc, dict) else doc
     return (a["ats"], a["company"], a["job_id"])
+
+
+def outcome_of(doc: dict[str, Any] | None, digest: str) -> str:
+    """new (nothing stored), reopened (stored closed), unchanged (the stored fingerprint) or changed."""
+    if doc is None:
+        return "new"
+    if doc.get("status") == "closed":
+        return "reopened"
+    return "unchanged" if doc.get("fingerprint") == digest else "changed"
 
 
 def group_id(ats: str, company: str, job_id: str) -> str:
@@ -88,9 +99,9 @@ class View:
     group_changed: bool = False
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> View:
+    def from_doc(cls, doc: dict[str, Any], feats: Features | None = None) -> View:
         return cls(
-            key=key_of(doc), feats=stored_features(doc), status=doc.get("status") or "open",
+            key=key_of(doc), feats=feats if feats is not None else stored_features(doc), status=doc.get("status") or "open",
             title=doc.get("title"), first_seen=doc.get("first_seen"), last_seen=doc.get("last_seen"),
             closed_at=doc.get("closed_at"), posted_at=doc.get("posted_at"), requisition_id=doc.get("requisition_id"),
             repost_count=int(doc.get("repost_count") or 0), earlier_postings=list(doc.get("earlier_postings") or []),
@@ -147,6 +158,8 @@ class Counters:
     closed: int = 0
     candidates: int = 0
     members_updated: int = 0
+    #: Postings whose features (MinHash and keys) were computed: none for a posting on the fast path.
+    features_computed: int = 0
 
     def as_stats(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -157,12 +170,16 @@ class DedupEngine:
 
     def __init__(self, db: Database, now: Callable[[], datetime], crawl_id: str | None = None,
                  repost_min_age: timedelta = timedelta(days=7),
-                 retry: Callable[[Callable[[], Any]], Any] = no_retry) -> None:
+                 retry: Callable[[Callable[[], Any]], Any] = no_retry, fast_path: bool = True) -> None:
         self.db = db
+        #: Unchanged open postings reuse what is stored (no features, no matching); False = the full path.
+        self.fast_path = fast_path
         #: Runs each database call; every call here is idempotent, so a retried one is harmless.
         self.retry = retry
         self.jobs = db["jobs"]
         self.events = db["job_events"]
+        #: The band keys of every posting, indexed for candidate search (see `BANDS_COLLECTION`).
+        self.bands = db[BANDS_COLLECTION]
         self.now = now
         self.crawl_id = crawl_id
         self.repost_min_age = repost_min_age
@@ -210,9 +227,23 @@ class DedupEngine:
                 found.extend([d for d in self._find(board, CANDIDATE_PROJECTION)
                               if not values.isdisjoint((d.get("dedup") or {}).get("bands") or ())][:cap])
             else:
-                found.extend(self._find({**board, "dedup.bands": {"$in": sorted(values)}}, CANDIDATE_PROJECTION,
-                                        limit=cap))
+                found.extend(self._band_matches(board, sorted(values), cap))
         return found
+
+    def _band_matches(self, board: dict[str, str], bands: list[int], cap: int) -> list[dict[str, Any]]:
+        """The board's stored postings with any of `bands`: their keys from `job_bands` (index `board_bands`),
+        then the postings by key (unique index)."""
+        rows = self.retry(lambda: list(self.bands.find({**board, "bands": {"$in": bands}}, {"_id": 0, "job_id": 1},
+                                                       limit=cap)))
+        ids = sorted({r["job_id"] for r in rows})
+        return self._find({**board, "job_id": {"$in": ids}}, CANDIDATE_PROJECTION) if ids else []
+
+    def _write_bands(self, views: list[View]) -> None:
+        """Index the band keys of the postings whose features this batch computed (idempotent upserts)."""
+        ops = [UpdateOne(key_only(v.key), {"$set": {"bands": v.feats.bands}}, upsert=True)
+               for v in views if v.feats is not None]
+        if ops:
+            self.retry(lambda: self.bands.bulk_write(ops, ordered=False))
 
     def _group_members(self, groups: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
         by_board: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -225,9 +256,11 @@ class DedupEngine:
             found.extend(d for d in self._find(query, CANDIDATE_PROJECTION) if d.get("status") == "open")
         return found
 
-    def _load_pool(self, views: list[View], counters: Counters) -> Pool:
+    def _load_pool(self, views: list[View], counters: Counters, searching: list[View] | None = None) -> Pool:
+        """The views, the stored candidates sharing a band key with `searching` (default: all of them) and
+        the open members of every duplicate group among them."""
         pool = Pool()
-        for doc in self._candidates(views):
+        for doc in self._candidates(views if searching is None else searching):
             pool.add(View.from_doc(doc))
             counters.candidates += 1
         for v in views:  # the batch's own, fresher, views win over stored copies
@@ -239,7 +272,10 @@ class DedupEngine:
 
     # --- a batch of crawled items -----------------------------------------------------------------------
     def process_batch(self, items: list[Any]) -> Counters:
-        """Set the dedup fields on every item (and `item._stored`), update other group members, write events."""
+        """Decide each item's outcome and set its dedup fields and `PostingState`; update other group
+        members, write events. An open posting whose crawled content has the stored fingerprint takes the
+        fast path: its dedup fields are copied from the stored document, no features are computed and it
+        searches no candidates (it still takes part, with its stored keys, in matching the batch's others)."""
         now = self.now()
         counters = Counters()
         keys = [key_of(item) for item in items]
@@ -250,8 +286,18 @@ class DedupEngine:
         for item, key in zip(items, keys, strict=True):
             adapter = ItemAdapter(item)
             doc = stored.get(key)
-            item._stored = doc
-            feats = features(dict(adapter.items()))
+            state = state_of(item)
+            state.stored, state.looked_up, state.fingerprint = doc, True, fingerprint(item)
+            adapter["fingerprint"] = state.fingerprint
+            state.outcome = outcome_of(doc, state.fingerprint)
+            if state.outcome == "unchanged" and self.fast_path:
+                view = self._unchanged(adapter, doc, now)
+                if view is not None:
+                    state.fast = True
+                    views.append(view)
+                    continue
+            feats = features(adapter)
+            counters.features_computed += 1
             view = self._same_posting(adapter, key, doc, feats, now, events, counters)
             view.item = item
             views.append(view)
@@ -259,7 +305,7 @@ class DedupEngine:
                     or stored_features(doc) is None:
                 dirty.append(view)
         if dirty:
-            pool = self._load_pool(views, counters)
+            pool = self._load_pool(views, counters, searching=dirty)
             for view in dirty:
                 if view.new:
                     self._repost(view, pool, now, events, counters)
@@ -269,19 +315,34 @@ class DedupEngine:
             self.dirty.update(v.key for v in dirty)
         for view in views:
             adapter = ItemAdapter(view.item)
+            if view.group_changed:  # a posting of the batch joined or left a group: its stored copy is stale
+                state_of(view.item).fast = False
             adapter["repost_count"] = view.repost_count
             adapter["earlier_postings"] = view.earlier_postings
             adapter["duplicate_group"] = view.duplicate_group
             adapter["duplicate_count"] = view.duplicate_count
             if view.duplicate_group:
                 counters.grouped += 1
+        # After matching, so the candidate search of this batch finds stored postings only (as before the keys moved).
+        self._write_bands([v for v in views if not state_of(v.item).fast])
         self._write_events(events)
         return counters
 
+    @staticmethod
+    def _unchanged(adapter: ItemAdapter, doc: dict[str, Any], now: datetime) -> View | None:
+        """The fast path: the stored dedup fields on the item, and the stored posting's view (None when the
+        stored document lacks usable keys, which sends the posting down the full path)."""
+        feats = stored_features(doc)
+        if feats is None:
+            return None
+        for name in DEDUP_FIELDS:
+            adapter[name] = doc.get(name)
+        view = View.from_doc(doc, feats)
+        view.last_seen, view.item = now, adapter.item
+        return view
+
     def _same_posting(self, adapter: ItemAdapter, key: Key, doc: dict[str, Any] | None, feats: Features,
                       now: datetime, events: list[dict[str, Any]], counters: Counters) -> View:
-        adapter["status"] = "open"
-        adapter["closed_at"] = None
         adapter["content_hash"] = feats.content_hash
         adapter["dedup"] = feats.as_subdocument()
         view = View(key=key, feats=feats, title=adapter.get("title"), posted_at=adapter.get("posted_at"),

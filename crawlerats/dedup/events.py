@@ -10,20 +10,12 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
-from crawlerats.db.indexes import register_indexes
-
 EVENT_TYPES = ("opened", "changed", "closed", "reopened", "reposted")
 COLLECTION = "job_events"
-
-register_indexes(COLLECTION, [
-    IndexModel([("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING), ("at", ASCENDING)],
-               name="posting_at"),
-    IndexModel([("type", ASCENDING), ("at", DESCENDING)], name="type_at"),
-])
 
 
 def event_id(ats: str, company: str, job_id: str, type_: str, *transition: Any) -> str:

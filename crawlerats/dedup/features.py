@@ -12,12 +12,11 @@ import re
 import struct
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash
 
+from crawlerats.dedup.minhash import signature as minhash_signature
 from crawlerats.normalize.locations import country_code
 
 #: MinHash permutations, LSH bands x rows (16 x 8: pairs with Jaccard >= 0.8 collide in a band with
@@ -113,27 +112,19 @@ def content_hash(title: str | None, description: str | None) -> str:
     return hashlib.sha1(norm.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _template() -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
-
-
-def minhash(tokens: list[str]) -> MinHash:
-    """MinHash over word shingles (fixed seed, so signatures agree across processes)."""
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_template().permutations, scheme="affine32")
+def minhash(tokens: list[str]) -> np.ndarray:
+    """MinHash signature (uint32[NUM_PERM]) over word shingles (fixed seed, so signatures agree across
+    processes; the same values as datasketch's affine32 MinHash, see crawlerats/dedup/minhash.py)."""
     if len(tokens) < SHINGLE:
         shingles = {" ".join(tokens)} if tokens else set()
     else:
         shingles = {" ".join(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
-    if shingles:
-        mh.update_batch([s.encode("utf-8") for s in shingles])
-    return mh
+    return minhash_signature([s.encode("utf-8") for s in shingles], NUM_PERM, SEED)
 
 
-def band_keys(mh: MinHash) -> list[int]:
+def band_keys(values: np.ndarray) -> list[int]:
     """One signed 64-bit key per LSH band (band index mixed in, so bands never collide with each other).
     `Features.bands` adds the title/location key (see `title_location_band`)."""
-    values = mh.hashvalues.astype(np.uint32)
     keys = []
     for band in range(BANDS):
         chunk = struct.pack("<I", band) + values[band * ROWS:(band + 1) * ROWS].tobytes()
@@ -193,14 +184,14 @@ def features(posting: dict[str, Any]) -> Features:
     places = _place_names(posting.get("locations"), posting.get("location"))
     tkey = title_key(title, places)
     description_words = words(description)
-    mh = minhash(tkey.split() + description_words)
+    sig = minhash(tkey.split() + description_words)
     lkey = location_key(posting.get("locations"), posting.get("location"))
     return Features(
         title_key=tkey,
         location_key=lkey,
         content_hash=content_hash(title, description),
-        signature=mh.hashvalues.astype(np.uint32),
-        bands=band_keys(mh) + ([title_location_band(tkey, lkey)] if tkey else []),
+        signature=sig,
+        bands=band_keys(sig) + ([title_location_band(tkey, lkey)] if tkey else []),
         has_text=len(description_words) >= SHINGLE,
     )
 

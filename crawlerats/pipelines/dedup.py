@@ -4,8 +4,10 @@ Items are batched (`Batcher`, worker thread); each batch costs a few indexed que
 crawlerats/dedup/engine.py). When the crawl ends (`spider_closed`, which carries the finish reason),
 postings missing from every board crawled completely and successfully are closed, the duplicate
 groups touched by the crawl are rechecked against what every batch (and any concurrent crawl) wrote,
-and postings whose group changed after the scoring stage scored them are rescored, so `health` always
-agrees with the stored `duplicate_count`.
+and postings whose group changed after the scoring stage scored them are announced with the
+`postings_regrouped` signal (the scoring stage rescores them), so `health` always agrees with the stored
+`duplicate_count`. Each item's outcome (`crawlerats.items.OUTCOMES`) is counted as
+`crawlerats/outcome/<outcome>`; unchanged postings take the fast path (`CRAWLERATS_FAST_PATH`).
 Rules and fields: docs/dedup.md.
 """
 
@@ -24,9 +26,9 @@ from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS, BACKOFF, Retrying
 from crawlerats.dedup.engine import Counters, DedupEngine
+from crawlerats.items import state_of
 from crawlerats.pipelines.batching import Batcher
-from crawlerats.scoring.config import config_from_settings
-from crawlerats.scoring.rescore import rescore_keys
+from crawlerats.pipelines.stage_signals import postings_regrouped
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,8 @@ class DedupPipeline:
                          settings.getfloat("CRAWLERATS_WRITE_BACKOFF", BACKOFF),
                          on_retry=lambda: self.crawler.stats.inc_value("crawlerats/db/retries"))
         self.engine = DedupEngine(conn.db, lambda: clock_now(settings),
-                                  getattr(self.crawler.spider, "crawl_id", None), self.repost_min_age, retry)
+                                  getattr(self.crawler.spider, "crawl_id", None), self.repost_min_age, retry,
+                                  fast_path=settings.getbool("CRAWLERATS_FAST_PATH", True))
 
     async def process_item(self, item: Any) -> Any:
         await self.batcher.submit(item)
@@ -83,6 +86,9 @@ class DedupPipeline:
     def _handle(self, items: list[Any]) -> None:
         assert self.engine is not None
         self._count(self.engine.process_batch(items))
+        stats = self.crawler.stats
+        for item in items:
+            stats.inc_value(f"crawlerats/outcome/{state_of(item).outcome}")
 
     def _count(self, counters: Counters) -> None:
         for name, value in counters.as_stats().items():
@@ -92,18 +98,23 @@ class DedupPipeline:
         if self.engine is None:
             return
         try:
-            await asyncio.to_thread(self._finish, spider, reason)
+            finished = await asyncio.to_thread(self._finish, spider, reason)
         except Exception:  # a failed close pass must not hide the crawl's own result
             self.crawler.stats.inc_value("crawlerats/dedup/finish_errors")
             logger.exception("Dedup close pass failed; nothing more is closed by this crawl")
+            return
+        if finished and self.engine.regrouped:
+            await self.crawler.signals.send_catch_log_async(
+                signal=postings_regrouped, keys=set(self.engine.regrouped), retry=self.engine.retry)
 
-    def _finish(self, spider: Any, reason: str) -> None:
-        """Close what complete boards no longer list, then recheck and recount duplicate groups."""
+    def _finish(self, spider: Any, reason: str) -> bool:
+        """Close what complete boards no longer list, then recheck and recount duplicate groups; False when
+        the crawl had a database error (nothing is done then)."""
         assert self.engine is not None
         stats = self.crawler.stats
         if stats.get_value("crawlerats/database_error"):
             logger.warning("Not closing postings: the crawl had a database error")
-            return
+            return False
         closed_at = clock_now(self.crawler.settings)
         closed = 0
         timer = _PhaseTimer(stats, "crawlerats/dedup/finish_seconds")
@@ -121,18 +132,7 @@ class DedupPipeline:
         if recounted:
             stats.inc_value("crawlerats/dedup/members_updated", recounted)
         timer.lap("recount")
-        if self.engine.regrouped and self._scoring_enabled():
-            settings = self.crawler.settings
-            rescored = rescore_keys(self.engine.db, self.engine.regrouped, clock_now(settings),
-                                    config_from_settings(settings), self.engine.retry)
-            stats.set_value("crawlerats/dedup/rescored", rescored)
-        timer.lap("rescore")
-        logger.info("Dedup end-of-crawl pass: %d closed, %d postings rechecked, %d groups recounted, %d rescored "
+        logger.info("Dedup end-of-crawl pass: %d closed, %d postings rechecked, %d groups recounted, %d regrouped "
                     "(seconds: %s)", closed, len(self.engine.dirty), len(self.engine.left_groups),
                     len(self.engine.regrouped), timer.laps)
-
-    def _scoring_enabled(self) -> bool:
-        pipelines = self.crawler.settings.getwithbase("ITEM_PIPELINES")
-        names = {(path.__name__ if isinstance(path, type) else str(path).rsplit(".", 1)[-1])
-                 for path, priority in pipelines.items() if priority is not None}
-        return "ScoringPipeline" in names
+        return True

@@ -3,7 +3,9 @@
 Identity is `(ats, company, job_id)` (unique index). `first_seen` only moves earlier (`$min`), `last_seen`
 only later (`$max`), so re-runs are idempotent and replays of older data do not regress them. A posting
 the dedup stage found no stored document for is inserted (cheaper than an upsert); if a concurrent crawl
-inserted it first, the duplicate-key error turns that insert into the upsert.
+inserted it first, the duplicate-key error turns that insert into the upsert. Unchanged postings on the
+fast path whose `health` did not change (`PostingState`) are not written one by one: one `UpdateMany` per
+board moves their `last_seen` (and `crawl_id`), all of a batch's boards in one bulk call.
 A write that still fails after retries with backoff stops the crawl with finish reason `database_error`;
 nothing is closed by such a crawl (see docs/reliability.md).
 """
@@ -13,28 +15,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 import bson
 from bson.errors import InvalidDocument
 from itemadapter import ItemAdapter
-from pymongo import InsertOne, UpdateOne
+from pymongo import InsertOne, UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS as WRITE_ATTEMPTS
 from crawlerats.db.retry import BACKOFF as WRITE_BACKOFF
+from crawlerats.db.updates import board_clauses
+from crawlerats.items import INTERNAL_FIELDS, state_of
 from crawlerats.pipelines.batching import Batcher
+from crawlerats.pipelines.validate import bson_size_bound
 
 logger = logging.getLogger(__name__)
 
-#: Never written with $set: maintained with $min/$max or $setOnInsert.
-_MANAGED = frozenset({"first_seen", "last_seen"})
-#: `item._stored` when no dedup stage ran: whether the posting is stored is unknown.
-_UNKNOWN = object()
+#: Never written with $set: maintained with $min/$max or $setOnInsert; and the stages' internal state.
+_MANAGED = frozenset({"first_seen", "last_seen"}) | INTERNAL_FIELDS
+
+
+#: Server write errors that reject one document, not the batch: BadValue, dollar-prefixed / dotted / empty field
+#: names, document validation, BSONObjectTooLarge (10334), index key too large, document too large after update.
+REJECTED_CODES = frozenset({2, 52, 55, 56, 57, 121, 10334, 17280, 17419, 17420})
+#: MongoDB's document limit, when the server does not say (`hello.maxBsonObjectSize`).
+_DEFAULT_MAX_BSON = 16 * 1024 * 1024
 
 
 class DatabaseWriteError(RuntimeError):
@@ -47,17 +59,28 @@ def job_key(item: Any) -> dict[str, str]:
 
 
 def _fields(item: Any, crawl_id: str | None) -> dict[str, Any]:
+    state_of(item)  # decides `status` when no earlier stage did
     fields = {k: v for k, v in ItemAdapter(item).items() if k not in _MANAGED}
-    fields.setdefault("status", "open")
     if crawl_id:
         fields["crawl_id"] = crawl_id
     return fields
 
 
+def job_key_tuple(item: Any) -> tuple[str, str, str]:
+    adapter = ItemAdapter(item)
+    return (adapter["ats"], adapter["company"], adapter["job_id"])
+
+
+def unchanged_in_store(item: Any) -> bool:
+    """An unchanged posting on the fast path with its stored `health`: only `last_seen` moves."""
+    state = state_of(item)
+    return state.fast and not state.health_changed
+
+
 def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne:
     """The upsert for one item: every crawled/stage field set, first/last seen maintained."""
     fields = _fields(item, crawl_id)
-    stored = getattr(item, "_stored", None)
+    stored = state_of(item).stored
     if stored:
         # Most postings are unchanged between crawls: send only what differs from the stored document.
         fields = {k: v for k, v in fields.items() if k not in stored or stored[k] != v}
@@ -68,11 +91,12 @@ def upsert_operation(item: Any, seen_at: Any, crawl_id: str | None) -> UpdateOne
 
 
 def write_operation(item: Any, seen_at: Any, crawl_id: str | None) -> InsertOne | UpdateOne:
-    """An insert when the dedup stage found no stored document (`item._stored is None`), else the upsert.
+    """An insert when the dedup stage found no stored document (`PostingState.stored is None`), else the upsert.
 
     On SecantusDB an insert costs 1.3 ms of server CPU against 2.2 ms for the same document upserted.
     """
-    if getattr(item, "_stored", _UNKNOWN) is not None:
+    state = state_of(item)
+    if not state.looked_up or state.stored is not None:
         return upsert_operation(item, seen_at, crawl_id)
     return InsertOne({**_fields(item, crawl_id), "first_seen": seen_at, "last_seen": seen_at})
 
@@ -89,6 +113,9 @@ class MongoWriterPipeline:
         self.backoff = settings.getfloat("CRAWLERATS_WRITE_BACKOFF", WRITE_BACKOFF)
         self.failed = False
         self.collection: Any = None
+        #: `id()` of the items the database refused (`_reject`): dropped, not passed on as stored.
+        self.rejected: set[int] = set()
+        self._server_limit: int | None = None
         crawler.signals.connect(self.item_error, signal=signals.item_error)
 
     @classmethod
@@ -119,71 +146,142 @@ class MongoWriterPipeline:
             self.crawler.stats.inc_value("crawlerats/dropped/database_error")
             return item
         await self.batcher.submit(item)
+        if id(item) in self.rejected:
+            self.rejected.discard(id(item))
+            raise DropItem(f"rejected: the database cannot store {'/'.join(job_key_tuple(item))}")
         return item
 
     async def close_spider(self) -> None:
         await self.batcher.drain()
 
     def _write(self, items: list[Any]) -> None:
+        """Write a batch. The loop ends only in success or `_give_up` (which stops the crawl): a document the
+        client or the server rejects on its own (too large, 10334, invalid BSON) is that document's counted
+        drop (`crawlerats/dropped/rejected`) and the rest of the batch is written; duplicate keys become
+        upserts; other errors are retried with backoff. `crawlerats/items/stored` counts acknowledged writes."""
         seen_at = clock_now(self.crawler.settings)
         crawl_id = getattr(self.crawler.spider, "crawl_id", None)
-        pending = [(item, write_operation(item, seen_at, crawl_id)) for item in items]
-        inserted = upserted = modified = 0
-        for attempt in range(1, self.attempts + 1):
+        unchanged = [item for item in items if unchanged_in_store(item)]
+        touched = self._touch(unchanged, items, seen_at, crawl_id) if unchanged else 0
+        pending = self._storable([(item, write_operation(item, seen_at, crawl_id)) for item in items
+                                  if not unchanged_in_store(item)])
+        acknowledged: Counter[str] = Counter()
+        attempt = 1
+        while pending:
             try:
-                if pending:
-                    result = self.collection.bulk_write([op for _, op in pending], ordered=False)
-                    inserted += result.inserted_count
-                    upserted += result.upserted_count
-                    modified += result.modified_count
-                break
+                result = self.collection.bulk_write([op for _, op in pending], ordered=False)
             except (InvalidDocument, UnicodeEncodeError, OverflowError) as exc:
-                # One document BSON cannot hold must not lose the batch: drop it (counted) and write the rest.
-                pending = self._storable(pending, exc)
+                # Refused by the client before (part of) the batch was sent: drop what cannot be sent, resend the
+                # rest (idempotent: a repeated insert comes back as a duplicate key and becomes the upsert).
+                kept = self._storable(pending, exc, strict=True)
+                if len(kept) == len(pending):
+                    self._give_up(items, exc)
+                pending = kept
                 continue
             except BulkWriteError as exc:
-                # Duplicate keys: a concurrent crawl inserted the posting first. What was written stays
-                # written; the colliding operations are retried as upserts, which update its document.
-                errors = exc.details.get("writeErrors", [])
-                if errors and all(e.get("code") == 11000 for e in errors) and attempt < self.attempts:
-                    inserted += int(exc.details.get("nInserted", 0))
-                    upserted += int(exc.details.get("nUpserted", 0))
-                    modified += int(exc.details.get("nModified", 0))
-                    retry = [pending[e["index"]][0] for e in errors]
-                    pending = [(item, upsert_operation(item, seen_at, crawl_id)) for item in retry]
-                    continue
-                self._give_up(items, exc)
+                details = exc.details
+                acknowledged.update({k: int(details.get(k, 0)) for k in ("nInserted", "nUpserted", "nMatched",
+                                                                          "nModified")})
+                errors = details.get("writeErrors", [])
+                rejected = [e for e in errors if e.get("code") in REJECTED_CODES]
+                duplicates = [e for e in errors if e.get("code") == 11000]
+                if (len(rejected) + len(duplicates) < len(errors) or details.get("writeConcernErrors")
+                        or (duplicates and attempt >= self.attempts)):
+                    self._give_up(items, exc)
+                for error in rejected:
+                    self._reject(pending[error["index"]][0], f"server error {error.get('code')}: "
+                                 f"{str(error.get('errmsg'))[:200]}")
+                # Duplicate keys: a concurrent crawl inserted the posting first. What was written stays written;
+                # the colliding operations are retried as upserts, which update its document.
+                pending = [(item, upsert_operation(item, seen_at, crawl_id))
+                           for item in (pending[e["index"]][0] for e in duplicates)]
+                attempt += 1 if duplicates else 0
+                continue
             except PyMongoError as exc:
-                if attempt == self.attempts:
+                if attempt >= self.attempts:
                     self._give_up(items, exc)
                 delay = self.backoff * 2 ** (attempt - 1)
                 logger.warning("MongoDB write failed (%s); retry %d/%d in %.1f s", exc, attempt,
                                self.attempts - 1, delay)
                 self.crawler.stats.inc_value("crawlerats/db/retries")
                 time.sleep(delay)
+                attempt += 1
+                continue
+            acknowledged.update(nInserted=result.inserted_count, nUpserted=result.upserted_count,
+                                nMatched=result.matched_count, nModified=result.modified_count)
+            break
         stats = self.crawler.stats
-        stats.inc_value("crawlerats/items/stored", len(items))
-        stats.inc_value("crawlerats/db/inserted", inserted + upserted)
-        stats.inc_value("crawlerats/db/upserted", upserted)
-        stats.inc_value("crawlerats/db/modified", modified)
+        stats.inc_value("crawlerats/items/stored",
+                        touched + acknowledged["nInserted"] + acknowledged["nUpserted"] + acknowledged["nMatched"])
+        stats.inc_value("crawlerats/db/inserted", acknowledged["nInserted"] + acknowledged["nUpserted"])
+        stats.inc_value("crawlerats/db/upserted", acknowledged["nUpserted"])
+        stats.inc_value("crawlerats/db/modified", acknowledged["nModified"])
         for item in items:
             adapter = ItemAdapter(item)
-            stored = getattr(item, "_stored", None) or {}
+            stored = state_of(item).stored or {}
             adapter["first_seen"] = stored.get("first_seen") or seen_at
             adapter["last_seen"] = seen_at
-            adapter.setdefault("status", "open")
 
-    def _storable(self, pending: list[tuple[Any, Any]], exc: Exception) -> list[tuple[Any, Any]]:
+    def _touch(self, unchanged: list[Any], items: list[Any], seen_at: Any, crawl_id: str | None) -> int:
+        """The fast path: one `UpdateMany` per board moving `last_seen` (only later) and `crawl_id`, all in one
+        bulk call, retried like the batch write (it is idempotent); the whole batch fails with it."""
+        update: dict[str, Any] = {"$max": {"last_seen": seen_at}}
+        if crawl_id:
+            update["$set"] = {"crawl_id": crawl_id}
+        ops = [UpdateMany(query, update) for query in board_clauses(job_key_tuple(item) for item in unchanged)]
+        for attempt in range(1, self.attempts + 1):
+            try:
+                result = self.collection.bulk_write(ops, ordered=False)
+                break
+            except PyMongoError as exc:
+                if attempt == self.attempts:
+                    self._give_up(items, exc)
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.warning("MongoDB last_seen update failed (%s); retry %d/%d in %.1f s", exc, attempt,
+                               self.attempts - 1, delay)
+                self.crawler.stats.inc_value("crawlerats/db/retries")
+                time.sleep(delay)
+        self.crawler.stats.inc_value("crawlerats/db/touched", result.matched_count)
+        return int(result.matched_count)
+
+    def _storable(self, pending: list[tuple[Any, Any]], exc: Exception | None = None,
+                  strict: bool = False) -> list[tuple[Any, Any]]:
+        """The operations the client can send: a document BSON cannot encode, or over the server's size limit,
+        is dropped (counted) instead of failing its batch. Sizes are checked only for large documents unless
+        `strict` (after the client refused the batch: every document is encoded)."""
         keep = []
         for item, operation in pending:
+            doc = operation._doc
+            if not strict and bson_size_bound(doc) < _DEFAULT_MAX_BSON // 2:
+                keep.append((item, operation))
+                continue
             try:
-                bson.encode(operation._doc)
-            except (InvalidDocument, UnicodeEncodeError, OverflowError):
-                self.crawler.stats.inc_value("crawlerats/dropped/unstorable")
-                logger.error("Dropped an unstorable posting %s: %s", job_key(item), exc)
+                size = len(bson.encode(doc))
+            except (InvalidDocument, UnicodeEncodeError, OverflowError) as error:
+                self._reject(item, f"unencodable: {str(exc or error)[:200]}")
+                continue
+            if size > (limit := self._max_bson_size()):
+                self._reject(item, f"{size:,} bytes, over the server's {limit:,}")
             else:
                 keep.append((item, operation))
         return keep
+
+    def _max_bson_size(self) -> int:
+        """The server's document limit (asked once, only when a large document shows up) less a margin for the
+        write command's own fields."""
+        if self._server_limit is None:
+            try:
+                hello = self.collection.database.client.admin.command("hello")
+                self._server_limit = int(hello.get("maxBsonObjectSize") or _DEFAULT_MAX_BSON)
+            except (PyMongoError, TypeError, ValueError):
+                self._server_limit = _DEFAULT_MAX_BSON
+        return self._server_limit - 16 * 1024
+
+    def _reject(self, item: Any, why: str) -> None:
+        """One document refused (by the client or the server): drop it, counted and logged on one line."""
+        self.crawler.stats.inc_value("crawlerats/dropped/rejected")
+        self.rejected.add(id(item))
+        logger.error("Dropped a posting the database cannot store (%s): %s", "/".join(job_key_tuple(item)), why)
 
     def _give_up(self, items: list[Any], exc: Exception) -> None:
         self.failed = True

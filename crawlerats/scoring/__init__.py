@@ -1,6 +1,5 @@
 """Posting health: an explainable ghost-job score with a per-signal breakdown (see docs/scoring.md)."""
 
-from crawlerats.scoring import indexes as _indexes  # noqa: F401 - registers the health indexes
 from crawlerats.scoring.config import ScoringConfigError, config_from_settings, effective_config
 from crawlerats.scoring.score import score_posting
 

@@ -115,6 +115,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
                 "phone screen", "recruiter screen", "take-home", "onsite interview", "final interview",
             ],
         },
+        # The hiring manager confirmed the posting from a verified work address (docs/promote.md): the
+        # strongest evidence there is that the role is real and open.
+        "employer_confirmed": {"points": -20},
     },
 }
 

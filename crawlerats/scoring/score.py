@@ -3,6 +3,8 @@
 `score_posting(doc, now, config)` is pure: the same document, instant and config always give the same
 result. `ghost_score = clamp(sum(signal points), 0, 100)`, so anyone can recompute it from the breakdown.
 A closed posting is scored up to its `closed_at`, so rescoring it later gives the same final score.
+Time enters the score only through `clock_facts` (whole days counted to now, and now's UTC date), so
+`health_is_current` can tell, without scoring, whether a stored `health` still holds for an unchanged posting.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+
+import bson
 
 from crawlerats.normalize.dates import EARLIEST_PLAUSIBLE, FUTURE_TOLERANCE
 from crawlerats.normalize.html import html_to_text
@@ -168,6 +172,53 @@ def risk_for(score: int, config: Mapping[str, Any]) -> str:
     return RISK_LEVELS[-1]
 
 
+# ------------------------------------------------------------------------------------------ time
+
+def clock_facts(doc: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
+    """Everything the score takes from the clock, for `doc` scored at `now`: the UTC date of the window's end
+    (the evidence names it; the current year and the pay laws in force go by it), the whole days open, the
+    window's start, when the content last changed and the whole days since. Two instants with equal clock
+    facts give the same `health` (but for `scored_at`)."""
+    window = activity_window(doc, now)
+    changed_at, changed_source = last_change(doc, window)
+    promotion = _promotion(doc.get("promotion")) or {}
+    now_utc = _utc(now)
+    promoted = bool(promotion.get("since") and promotion.get("until") and now_utc
+                    and promotion["since"] <= now_utc < promotion["until"])  # employer_confirmed (H15)
+    return (window["end"].date(), window["days"], window["start"], window["closed"], changed_at, changed_source,
+            _days(window["end"] - changed_at), promoted)
+
+
+def health_is_current(doc: Mapping[str, Any], now: datetime, config: Mapping[str, Any]) -> bool:
+    """Whether `doc`'s stored `health` is what `score_posting(doc, now, config)` would give (but for
+    `scored_at`), given that nothing else the score reads has changed since it was computed: same scoring
+    version, and the clock has not moved on by a day (`clock_facts` equal at `scored_at` and at `now`)."""
+    health = doc.get("health")
+    if not isinstance(health, Mapping) or health.get("version") != config["version"]:
+        return False
+    scored_at = _utc(health.get("scored_at"))
+    now = _utc(now) or datetime.now(UTC)
+    if scored_at is None or scored_at > now:
+        return False
+    return clock_facts(doc, scored_at) == clock_facts(doc, now)
+
+
+def same_health(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
+    """Equal `health` objects but for `scored_at`, compared as stored (BSON: tuples are arrays, datetimes
+    in milliseconds)."""
+    if not isinstance(a, Mapping) or not isinstance(b, Mapping):
+        return False
+    return bson.encode({k: v for k, v in a.items() if k != "scored_at"}) == \
+        bson.encode({k: v for k, v in b.items() if k != "scored_at"})
+
+
+def _promotion(value: Any) -> dict[str, Any] | None:
+    """The job's `promotion {since, until}` with UTC datetimes, or None."""
+    if not isinstance(value, Mapping):
+        return None
+    return {"since": _utc(value.get("since")), "until": _utc(value.get("until"))}
+
+
 # ------------------------------------------------------------------------------------------ score
 
 def score_posting(doc: Mapping[str, Any], now: datetime, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -201,6 +252,8 @@ def score_posting(doc: Mapping[str, Any], now: datetime, config: Mapping[str, An
         sig.team_or_manager_named(team, sig.find_phrases(text, cfg["team_or_manager_named"]["cues"]),
                                   cfg["team_or_manager_named"]),
         sig.interview_process(text, cfg["interview_process"]),
+        sig.employer_confirmed(_promotion(doc.get("promotion")), _utc(now) or window["end"],
+                               cfg["employer_confirmed"]),
     ]
     total = sum(s["points"] for s in signals)
     ghost_score = max(0, min(100, total))

@@ -32,12 +32,20 @@ LABELS: dict[str, str] = {
     "stale_signals": "Stale signals",
     "repost_detected": "Repost detected",
     "duplicate_at_company": "Duplicate at company",
-    "description_vagueness": "Vague description",
+    "description_vagueness": "Description vagueness",
     "salary_disclosed": "Salary disclosed",
     "fresh_posting": "Fresh posting",
     "team_or_manager_named": "Team or manager named",
     "interview_process": "Interview process described",
+    "employer_confirmed": "Employer confirmed",
 }
+
+#: The job page's "Signal breakdown": these red flags first, in this order (the product's reference page) ...
+RED_FLAGS: tuple[str, ...] = ("no_salary", "days_active", "stale_signals", "repost_detected", "duplicate_at_company",
+                              "description_vagueness")
+#: ... then the green flags (signals that only ever remove points), under their own heading.
+GREEN_FLAGS: tuple[str, ...] = ("salary_disclosed", "fresh_posting", "team_or_manager_named", "interview_process",
+                                "employer_confirmed")
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
@@ -343,3 +351,15 @@ def interview_process(text: str, cfg: Mapping[str, Any]) -> Signal:
         return _signal("interview_process", True, cfg["points"], cfg["points"],
                        f"Describes the hiring process ({', '.join(repr(f) for f in found[:3])}): {cfg['points']}.")
     return _signal("interview_process", False, 0, cfg["points"], "No interview process described: 0.")
+
+
+def employer_confirmed(promotion: Mapping[str, Any] | None, now: datetime, cfg: Mapping[str, Any]) -> Signal:
+    """Green while the posting carries an active promotion (`promotion {since, until}`, docs/promote.md)."""
+    since = promotion.get("since") if isinstance(promotion, Mapping) else None
+    until = promotion.get("until") if isinstance(promotion, Mapping) else None
+    if isinstance(since, datetime) and isinstance(until, datetime) and since <= now < until:
+        return _signal("employer_confirmed", True, cfg["points"], cfg["points"],
+                       f"The hiring manager confirmed the role is open on {_date(since)}, from a work address "
+                       f"at the company's domain; valid until {_date(until)}: {cfg['points']}.")
+    return _signal("employer_confirmed", False, 0, cfg["points"],
+                   "No active confirmation by the hiring manager: 0.")

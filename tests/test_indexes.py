@@ -1,0 +1,68 @@
+"""The one index list (crawlerats/db/indexes.py): documented with its queries, created only when missing,
+obsolete indexes dropped, no index on a field every crawl rewrites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import MongoClient, monitoring
+from pymongo.database import Database
+
+from crawlerats.db.indexes import DROPPED, JOBS, WEB, ensure_indexes
+from tests.support.paths import REPO
+
+
+class Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: Any) -> None:
+        pass
+
+    def failed(self, event: Any) -> None:
+        pass
+
+
+def test_schema_lists_every_jobs_index_with_its_keys_and_query() -> None:
+    schema = (REPO / "docs" / "schema.md").read_text()
+    for index in JOBS + WEB:
+        keys = ", ".join(k for k, _ in index.keys)
+        assert f"| `{index.name}` | `{keys}`" in schema and index.serves in schema, index.name
+
+
+def test_no_index_holds_a_field_every_crawl_rewrites() -> None:
+    for index in JOBS + WEB:
+        assert not {k for k, _ in index.keys} & {"last_seen", "crawl_id"}, index.name
+
+
+def test_indexes_are_created_only_when_missing_and_obsolete_ones_dropped(mongo_uri: str, mongo_db: Database) -> None:
+    mongo_db.jobs.create_index([("status", 1), ("last_seen", -1)], name="status_last_seen")
+    listener = Commands()
+    client: MongoClient = MongoClient(mongo_uri, event_listeners=[listener])
+    try:
+        db = client[mongo_db.name]
+        ensure_indexes(db)
+        assert "createIndexes" in listener.names and "dropIndexes" in listener.names
+        names = {ix["name"] for ix in db.jobs.list_indexes()}
+        assert {i.name for i in JOBS + WEB} <= names and not names & set(DROPPED["jobs"])
+        listener.names.clear()
+        ensure_indexes(db)  # everything there: only listIndexes
+        assert set(listener.names) == {"listIndexes"}
+    finally:
+        client.close()
+
+
+def test_band_keys_of_stored_postings_are_copied_once_into_job_bands(mongo_db: Database) -> None:
+    """A database from before `job_bands`: its postings' stored band keys stay findable (closed ones too)."""
+    mongo_db.jobs.insert_many([
+        {"ats": "lever", "company": "acme", "job_id": "1", "status": "closed", "dedup": {"bands": [11, 12]}},
+        {"ats": "lever", "company": "acme", "job_id": "2", "status": "open"},
+    ])
+    mongo_db.jobs.create_index([("ats", 1), ("company", 1), ("dedup.bands", 1)], name="dedup_bands")
+    ensure_indexes(mongo_db)
+    assert [(d["job_id"], d["bands"]) for d in mongo_db.job_bands.find({"bands": {"$in": [12]}})] == [("1", [11, 12])]
+    assert mongo_db.job_bands.count_documents({}) == 1
+    assert "dedup_bands" not in {ix["name"] for ix in mongo_db.jobs.list_indexes()}
