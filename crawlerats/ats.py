@@ -50,6 +50,9 @@ class BoardUrl:
     `host` is fullmatched against the lowercased hostname, `path` is `re.match`ed against the URL path;
     their named groups, plus the `query` parameters (required when listed), fill the `board` template that
     gives the board id. Captured ids in `exclude` (lowercase) are not boards: the next rule is tried.
+    A `generic` form (any host and a path other sites use too, e.g. Jibe's `/api/jobs`) is accepted only for a
+    URL given as a board URL (`crawlerats detect`, `boards add`, `-a companies=`), never as evidence found on a
+    page (`detect(url, page_evidence=True)`: `detect_all`, careers-page discovery).
     """
 
     host: str
@@ -58,6 +61,7 @@ class BoardUrl:
     query: tuple[str, ...] = ()
     params: tuple[tuple[str, object], ...] = ()
     exclude: frozenset[str] = frozenset()
+    generic: bool = False
     _host: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _path: re.Pattern[str] = field(init=False, repr=False, compare=False)
 

@@ -26,8 +26,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def detect(url: str) -> Board:
-    """The board a public board URL (or ATS API URL) points at; UnknownBoardUrl with the reason otherwise."""
+def detect(url: str, *, page_evidence: bool = False) -> Board:
+    """The board a public board URL (or ATS API URL) points at; UnknownBoardUrl with the reason otherwise.
+
+    `page_evidence=True` for a URL found on a page (a link, script, iframe or request of some careers site) rather
+    than given as a board URL: `generic` rules (any host, a path other sites use too) do not count then."""
     text = (url or "").strip()
     if not text:
         raise UnknownBoardUrl("empty URL")
@@ -42,6 +45,8 @@ def detect(url: str) -> Board:
         raise UnknownBoardUrl(f"{url!r}: not an http(s) URL")
     path = parts.path or "/"
     for name, rule in ats.rules():
+        if page_evidence and rule.generic:
+            continue
         board = rule.board_for(name, url, host, path, parts.query)
         if board is not None:
             return board
@@ -49,11 +54,11 @@ def detect(url: str) -> Board:
 
 
 def detect_all(text: str) -> list[Board]:
-    """Every distinct board URL found anywhere in `text` (used by careers-page discovery)."""
+    """Every distinct board URL found anywhere in `text` (page evidence: generic rules do not count)."""
     found: dict[tuple[str, str], Board] = {}
     for match in re.finditer(r"https?://[^\s\"'<>()\\]+", text):
         try:
-            board = detect(match.group(0).rstrip(".,;"))
+            board = detect(match.group(0).rstrip(".,;"), page_evidence=True)
         except UnknownBoardUrl:
             continue
         found.setdefault(board.key, board)

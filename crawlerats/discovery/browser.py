@@ -71,7 +71,7 @@ def abort_request(request: PlaywrightRequest) -> bool:
     if request.resource_type in _SKIPPED_RESOURCES or refused_scheme(request.url):
         return True  # file:, chrome:, ... never load (network destinations are checked by the guard proxy)
     try:
-        detect(request.url)
+        detect(request.url, page_evidence=True)
     except UnknownBoardUrl:
         return False
     try:

@@ -50,7 +50,7 @@ def find_boards(page_url: str, sources: Mapping[str, Iterable[str]]) -> list[Fou
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 continue
             try:
-                board = detect(url)
+                board = detect(url, page_evidence=True)
             except UnknownBoardUrl:
                 continue
             entry = found.setdefault(board.key, FoundBoard(board, page_url))

@@ -5,6 +5,7 @@ from crawlerats.normalize.employment import employment_type, workplace_from_text
 from crawlerats.normalize.html import html_to_text, sanitize_html, unescape_html
 from crawlerats.normalize.locations import join_locations, parse_location
 from crawlerats.normalize.salary import (
+    dollar_currency,
     make_salary,
     normalize_interval,
     parse_salary_text,
@@ -17,6 +18,7 @@ __all__ = [
     "employment_type",
     "html_to_text",
     "join_locations",
+    "dollar_currency",
     "make_salary",
     "normalize_interval",
     "parse_datetime",

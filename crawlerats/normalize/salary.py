@@ -23,6 +23,13 @@ _AMOUNT = r"(?:[A-Z]{3}\s?|US\$|CA\$|AU\$|C\$|A\$|[$€£¥₹])?\s?\d[\d,.\s]*\
 _RANGE = re.compile(rf"({_AMOUNT})\s*(?:-|–|—|to|bis)\s*({_AMOUNT})")
 _SINGLE = re.compile(r"((?:[A-Z]{3}\s?|US\$|CA\$|AU\$|C\$|A\$|[$€£¥₹])\s?\d[\d,.]*\s?[kK]?)")
 _CODE = re.compile(r"\b([A-Z]{3})\b")
+#: An amount whose only separator is one dot before exactly three digits ("38.580"): a thousands separator
+#: ("€38.580" a year) or a decimal point ("$38.580 to $50.070" an hour, Saskatchewan's pay bands); context decides.
+_DOTTED = re.compile(r"\d{1,3}\.\d{3}")
+#: Most believable pay per interval: a thousands reading above it is read with a decimal point instead.
+_MOST = {"hour": 1_000.0, "day": 10_000.0, "week": 25_000.0}
+#: What a bare "$" means for a posting in these countries (elsewhere: USD).
+_DOLLAR_COUNTRIES = {"CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD"}
 
 
 def normalize_interval(raw: Any) -> str | None:
@@ -109,8 +116,26 @@ def _describe(low: float | None, high: float | None, currency: Any, interval: st
     return " ".join(parts)
 
 
-def parse_salary_text(text: Any) -> dict[str, Any] | None:
-    """Find a pay range ("$120,000 - $150,000 per year", "€45k–55k", "USD 40/hour") in free text."""
+def dollar_currency(country: Any) -> str | None:
+    """The currency a bare "$" stands for in a posting located in `country` (ISO code): CAD in Canada, ...; None
+    (USD, the parser's default) elsewhere."""
+    return _DOLLAR_COUNTRIES.get(country.strip().upper()) if isinstance(country, str) else None
+
+
+def _dotted(amount: str) -> float | None:
+    """The amount read with a decimal point when it is written "38.580" (one dot, three digits after); else None."""
+    core = re.sub(r"[^\d.,kK]", "", amount)
+    return float(core) if _DOTTED.fullmatch(core) else None
+
+
+def parse_salary_text(text: Any, *, interval: Any = None, dollar: str | None = None) -> dict[str, Any] | None:
+    """Find a pay range ("$120,000 - $150,000 per year", "€45k–55k", "USD 40/hour") in free text.
+
+    `interval` is the pay interval the posting's structured data states (e.g. "Hourly"), used when the words after
+    the amount name none and the amounts fit it; `dollar` is what a bare "$" means here (`dollar_currency`).
+    "38.580"-style amounts are thousands unless the stated interval makes that absurd ($38,580 an hour): then they
+    are decimals (38.58); a bare "$" with such amounts and no stated interval is ambiguous and gives None.
+    """
     if not text or not isinstance(text, str):
         return None
     snippet = re.sub(r"\s+", " ", text)
@@ -123,23 +148,38 @@ def parse_salary_text(text: Any) -> dict[str, Any] | None:
         if second.strip()[-1:] in {"k", "K"} and low is not None and low < 1000:
             low *= 1000
         start, end = match.span()
+        amounts = [first, second]
     else:
         single = _SINGLE.search(snippet)
         if not single:
             return None
         low = high = _number(single.group(1))
         start, end = single.span()
+        amounts = [single.group(1)]
         if low is not None and low < 1000 and not re.search(r"hour|hr|/h", snippet[end : end + 20], re.I):
             return None
     window = snippet[max(0, start - 40) : end + 40]
     currency = None
     price = Price.fromstring(snippet[start:end])
+    bare_dollar = price.currency == "$"
     if price.currency:
-        currency = _currency(price.currency)
+        currency = dollar if bare_dollar and dollar else _currency(price.currency)
     if currency is None:
         code = _CODE.search(window)
         currency = code.group(1) if code and code.group(1) not in {"THE", "AND", "FOR"} else None
-    interval = normalize_interval(snippet[end : end + 40]) or normalize_interval(window)
+    stated = normalize_interval(snippet[end : end + 40])
+    hinted = normalize_interval(interval)
+    decimals = [_dotted(amount) for amount in amounts]
+    if all(d is not None for d in decimals):
+        reading = stated or hinted
+        if reading in _MOST and max((x for x in (low, high) if x is not None), default=0.0) > _MOST[reading]:
+            low, high = decimals[0], decimals[-1]
+        elif reading is None and bare_dollar:
+            return None  # "$38.580": $38,580 or $38.58? Nothing says.
+    top = max((x for x in (low, high) if x is not None), default=0.0)
+    if hinted and top > _MOST.get(hinted, MAX_AMOUNT):
+        hinted = None  # "$52,000" is no hourly pay, whatever the posting's type says
+    interval = stated or hinted or normalize_interval(window)
     return make_salary(low, high, currency, interval, raw=snippet[start:end].strip())
 
 
@@ -147,11 +187,12 @@ _PAY_LINE = re.compile(r"\b(pay|salary|compensation|wages?|hourly rate|base rate
 _NOT_PAY = re.compile(r"bonus|reimburse|401|stipend|allowance|relocation", re.I)
 
 
-def salary_from_description(text: Any) -> dict[str, Any] | None:
+def salary_from_description(text: Any, *, interval: Any = None, dollar: str | None = None) -> dict[str, Any] | None:
     """Pay stated in a description's plain text ("Pay:\\n$23.00 - $26.00 an hour"), for ATSs without a pay field.
 
     Only a line naming pay/salary/compensation (and the two lines after it, for a heading on its own line) is
-    searched, never the whole text, and lines about bonuses or reimbursements are skipped.
+    searched, never the whole text, and lines about bonuses or reimbursements are skipped. `interval` and `dollar`:
+    what the posting's structured data says (see `parse_salary_text`).
     """
     if not text or not isinstance(text, str):
         return None
@@ -160,7 +201,7 @@ def salary_from_description(text: Any) -> dict[str, Any] | None:
         if not _PAY_LINE.search(line) or _NOT_PAY.search(line):
             continue
         window = [line] + [extra for extra in lines[index + 1 : index + 3] if not _NOT_PAY.search(extra)]
-        found = parse_salary_text(" ".join(window)[:400])
+        found = parse_salary_text(" ".join(window)[:400], interval=interval, dollar=dollar)
         if found:
             return found
     return None

@@ -8,7 +8,9 @@ the total; a page of known ids, the page cap (`page_guard`) or an empty page bef
 truncated. No description, pay or employment type on result rows (no job page is fetched); workplace type only from
 title words.
 
-Board id: `{host}/{portal}` (e.g. `careers.unifiservice.com/careers`). Job id: the id at the end of the JobDetail URL;
+Board id: `{host}/{portal}` (e.g. `careers.unifiservice.com/careers`). Detection: `{portal}/SearchJobs` and
+`{portal}/JobDetail/…` on `*.avature.net`; on other (vanity) hosts `{portal}/SearchJobs/` anywhere, a JobDetail URL only
+when given as a board URL (`BoardUrl.generic`: a common action name). Job id: the id at the end of the JobDetail URL;
 the "Ref #" number is the requisition id.
 
 Verified on a real payload: a slice of one portal's result page (3 of 720 results with the legend). Unverified: the
@@ -48,7 +50,11 @@ class AvatureSpider(AtsSpider):
     name = "avature"
     payload = "html"
     board_urls = (
-        BoardUrl(host=_HOST_GROUP, path=rf"/{_PORTAL}/(?:SearchJobs|JobDetail)\b", board="{host}/{portal}"),
+        BoardUrl(host=r"(?P<host>[a-z0-9][a-z0-9-]*\.avature\.net)", path=rf"/{_PORTAL}/(?:SearchJobs|JobDetail)\b",
+                 board="{host}/{portal}"),
+        BoardUrl(host=_HOST_GROUP, path=rf"/{_PORTAL}/SearchJobs(?:/|$)", board="{host}/{portal}"),
+        # `…/JobDetail/…` is a common action name outside Avature: on other hosts only when given as a board URL.
+        BoardUrl(host=_HOST_GROUP, path=rf"/{_PORTAL}/JobDetail/", board="{host}/{portal}", generic=True),
     )
     public_url_template = "https://{company}/SearchJobs/"
 

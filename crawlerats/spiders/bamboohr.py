@@ -3,6 +3,7 @@ for the description and posted date. A failed detail stores the posting from the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ from crawlerats.spiders.declarative import WholeBoardSpider
 
 #: `locationType` codes (undocumented; reported by two independent public scrapers): 0 on-site, 1 remote, 2 hybrid.
 _LOCATION_TYPES = {"0": "onsite", "1": "remote", "2": "hybrid"}
+#: The opening id at the end of a detail's `jobOpeningShareUrl` (`…/careers/{id}`, query or fragment aside).
+_SHARE_URL_ID = re.compile(r"/careers/([^/?#\s]+)/?(?:[?#].*)?$")
 
 
 class BambooHrSpider(WholeBoardSpider):
@@ -43,7 +46,18 @@ class BambooHrSpider(WholeBoardSpider):
         opening = dig(data, "result", "jobOpening", default={}, expect=dict)
         if data is not None and not opening:
             self.crawler.stats.inc_value("crawlerats/detail_failed/no_job_opening")
+        elif opening and not self.detail_is_for(board, listed.get("id"), self.opening_id(opening), response.url):
+            opening = {}  # another opening's detail: stored from the list data
         yield from self.emit(board, [listed], lambda b, p: self.posting(b, p, opening or None))
+
+    @staticmethod
+    def opening_id(opening: dict[str, Any]) -> Any:
+        """The id a detail's `jobOpening` names: its `id` when given, else the last segment of
+        `jobOpeningShareUrl` (`https://{company}.bamboohr.com/careers/{id}`); None when neither says."""
+        if opening.get("id") not in (None, ""):
+            return opening["id"]
+        match = _SHARE_URL_ID.search(str(opening.get("jobOpeningShareUrl") or ""))
+        return match[1] if match else None
 
     @staticmethod
     def location(listed: dict[str, Any], opening: dict[str, Any]) -> dict[str, Any] | None:

@@ -344,6 +344,17 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             return None
         return data
 
+    def detail_is_for(self, board: Board, listed_id: Any, detail_id: Any, url: str) -> bool:
+        """Whether a detail payload is for the listed posting: True when it names no id (None or empty) or the
+        listed one; else counts `crawlerats/detail_failed/id_mismatch`, logs it and returns False, and the caller
+        stores the posting from its list data (a detail for another id is never merged into this posting)."""
+        if detail_id is None or detail_id == "" or str(detail_id) == str(listed_id):
+            return True
+        self.crawler.stats.inc_value("crawlerats/detail_failed/id_mismatch")
+        self.logger.warning("Detail for another posting on %s (listed %s, detail %s): %s", board,
+                            str(listed_id)[:80], str(detail_id)[:80], url)
+        return False
+
     def emit(self, board: Board, postings: Iterable[Any], build: Callable[[Board, Any], Any]) -> Iterator[Any]:
         """Build an item per raw posting; a posting that breaks the mapping is dropped and counted."""
         outcome = self.outcomes.setdefault(board.key, BoardOutcome(board))

@@ -66,7 +66,7 @@ class DiscoverSpider(Args[UrlArgs], scrapy.Spider):
         for url in self.start_list:
             state = self.states[url] = Discovery(url)
             try:
-                board = detect(url)
+                board = detect(url, page_evidence=True)
             except UnknownBoardUrl:
                 yield self.render(state, url, hop=0)
                 continue

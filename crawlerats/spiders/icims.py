@@ -10,7 +10,9 @@ Detail: the job page (`in_iframe=1`), whose JSON-LD JobPosting gives `datePosted
 (the literal "UNAVAILABLE" marks unknown address parts; they become nulls), `hiringOrganization` and the description.
 Apply URL: `/jobs/{id}/login`.
 
-Jibe board id: the careers host (`careers.example.com`). `GET https://{host}/api/jobs?page={n}&limit=100&sortBy=
+Jibe board id: the careers host (`careers.example.com`); detected from `https://{host}/api/jobs` only when that URL is
+given as a board URL (`boards add`, `-a companies=`), never from a page's links or requests (any site may have an
+`/api/jobs`; `BoardUrl.generic`). `GET https://{host}/api/jobs?page={n}&limit=100&sortBy=
 posted_date&descending=true` → `{jobs[{data{…}}], totalCount}`, pages from 1 until `totalCount` (same page guard; an
 empty page before the total: truncated). Descriptions are plain text. Workplace type only from `tags1..tags9` values
 that are exactly a workplace word ("On-site", "Remote", "Hybrid"); the tags are tenant-defined.
@@ -79,7 +81,8 @@ class IcimsSpider(ListedFallback, AtsSpider):
     payload = "html"
     board_urls = (
         BoardUrl(host=r"(?P<company>[a-z0-9][a-z0-9-]*)\.icims\.com", path=r"/", exclude=frozenset({"icims"})),
-        BoardUrl(host=r"(?P<company>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+)", path=r"/api/jobs/?$"),
+        # Jibe: any host's `/api/jobs` (no host signal): only a URL given as a board URL, never page evidence.
+        BoardUrl(host=r"(?P<company>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+)", path=r"/api/jobs/?$", generic=True),
     )
     public_url_template = "https://{company}.icims.com/jobs/search"
     page_size = 100

@@ -11,8 +11,10 @@ sections, `JobSchedule`, `Category`, full posting timestamp).
 
 Board id: `{host}/{siteNumber}` (e.g. `emje.fa.us6.oraclecloud.com/CX_1001`). Job id: `Id` (the public requisition
 number used in URLs; `RequisitionId` is internal). Posting URL: `https://{host}/hcmUI/CandidateExperience/en/sites/
-{site}/job/{Id}`; the apply URL is not derived (its form is unverified). Pay exists only inside the description text
-and is not parsed (the shared parser misreads Saskatchewan's "$38.580 to $50.070" pay band).
+{site}/job/{Id}`; the apply URL is not derived (its form is unverified). Pay exists only inside the description text:
+read from its pay lines (`salary_from_description`) with the posting's `RequisitionType` as the interval hint
+("Hourly") and its country deciding what a bare "$" means (CAD in Canada), so Saskatchewan's "Pay Band Nurse A
+$38.580 to $50.070" is 38.58-50.07 CAD an hour; without such a hint that band is ambiguous and stays null.
 
 Verified on real payloads: a complete first list page (3 of 105, facets present), a trimmed list with
 `secondaryLocations`, two complete details (US, Canada). Unverified: non-empty `WorkplaceTypeCode` values other than
@@ -27,6 +29,7 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawlerats import normalize as n
 from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.spiders.base import AtsSpider, dicts, dig
@@ -129,6 +132,9 @@ class OracleSpider(ListedFallback, AtsSpider):
         locations += [{"raw": _text(loc.get("Name")), "country": _text(loc.get("CountryCode"))}
                       for loc in dicts(info.get("secondaryLocations")) if _text(loc.get("Name"))]
         sections = [info[key] for key in _SECTIONS if _text(info.get(key))]
+        html = "".join(f"<div>{s}</div>" for s in sections) or None
+        salary = n.salary_from_description(n.html_to_text(n.sanitize_html(html)), interval=info.get("RequisitionType"),
+                                           dollar=n.dollar_currency(country)) if html else None
         return self.make_item(
             board,
             job_id=job_id,
@@ -138,7 +144,9 @@ class OracleSpider(ListedFallback, AtsSpider):
             employment_type_raw=_text(info.get("JobSchedule")) or _text(info.get("JobType")),
             workplace_type=_text(info.get("WorkplaceTypeCode")) or _text(info.get("WorkplaceType")),
             locations=locations,
-            description_html="".join(f"<div>{s}</div>" for s in sections) or None,
+            salary=salary,
+            salary_raw=salary["raw"] if salary else None,
+            description_html=html,
             description_text=None if sections else _text(info.get("ShortDescriptionStr")),
             url=f"https://{host}/hcmUI/CandidateExperience/en/sites/{site}/job/{job_id}",
             posted_at=_text(info.get("ExternalPostedStartDate")) or _text(row.get("PostedDate")),

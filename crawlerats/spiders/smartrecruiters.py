@@ -50,6 +50,8 @@ class SmartRecruitersSpider(PagedApiSpider):
 
     def parse_detail(self, response: Response, board: Board, listed: dict[str, Any]) -> Iterator[Any]:
         detail = self.detail_json(response, board)
+        if detail is not None and not self.detail_is_for(board, listed.get("id"), detail.get("id"), response.url):
+            detail = None  # another posting's detail: stored from the list data
         yield from self.emit(board, [listed], lambda b, p: self.posting(b, p, detail))
 
     def posting(self, board: Board, listed: dict[str, Any], detail: dict[str, Any] | None = None) -> Any:

@@ -1,6 +1,8 @@
 """SAP SuccessFactors Recruiting Marketing career sites: the RSS job feed, with the search pages as fallback.
 
-Board id: the career site host (`careers.qorvo.com`, `jobs.example.com`). Feed: `GET https://{host}/services/rss/job/
+Board id: the career site host (`careers.qorvo.com`, `jobs.example.com`). Detection: the feed URL
+`https://{host}/services/rss/job/` (an RMK path) anywhere; a posting URL `https://{host}/job/{slug}/{id}/` only when given
+as a board URL, never as evidence on a page (`BoardUrl.generic`: other sites use that form). Feed: `GET https://{host}/services/rss/job/
 ?locale=en_US&keywords=&rows={rows}` (RSS 2.0, newest first): item `title` "Job Title (City, ST, CC, ZIP)" (the last
 parenthesised group is the location), `pubDate` (RFC 822), `link` `https://{host}/job/{slug}/{id}/?feedId=…&utm_…`
 (query dropped; job id = the trailing number), `description` HTML. When the feed fails (HTTP error, not RSS) or
@@ -64,7 +66,8 @@ class SuccessfactorsSpider(AtsSpider):
     payload = "html"
     board_urls = (
         BoardUrl(host=_HOST_GROUP, path=r"/services/rss/job/?$"),
-        BoardUrl(host=_HOST_GROUP, path=r"/job/[^/]+/\d{7,12}/?$"),  # RMK job ids: 9-10 digits seen
+        # A posting URL `/job/{slug}/{id}/` is common outside RMK too: only when given as a board URL.
+        BoardUrl(host=_HOST_GROUP, path=r"/job/[^/]+/\d{7,12}/?$", generic=True),  # RMK job ids: 9-10 digits seen
     )
     public_url_template = "https://{company}/services/rss/job/"
     rows = 1000

@@ -85,6 +85,21 @@ def test_board_ids_and_detection() -> None:
             detect(url)
 
 
+def test_jobdetail_on_other_hosts_is_no_board_evidence() -> None:
+    """`JobDetail` is a common action name: on a vanity host a JobDetail URL counts only when given as a board URL;
+    `SearchJobs/` and anything on `*.avature.net` count as page evidence too."""
+    posting = DETAIL + "425-BOS-Delta-Security-Cart-Employee-Screener/13788"
+    with pytest.raises(UnknownBoardUrl):
+        detect(posting, page_evidence=True)
+    assert detect(f"https://{UNIFI}/SearchJobs/", page_evidence=True) == Board("avature", UNIFI)
+    assert detect("https://acme.avature.net/careers/JobDetail/Nurse/123", page_evidence=True) == \
+        Board("avature", "acme.avature.net/careers")
+    for url in ("https://www.example.gov/jobs/JobDetail?id=12", "https://www.example.com/careers/SearchJobs.aspx",
+                "https://www.example.com/JobDetail/Nurse/12", "https://www.example.com/careers/searchjobs/"):
+        with pytest.raises(UnknownBoardUrl):
+            detect(url)
+
+
 def test_avature_crawl_through_the_mirror(ats_server: AtsServer, crawl_settings: dict, mongo_db) -> None:
     first = fixture(RESULTS).read_bytes().replace(b"of 720", b"of 4")
     second = (b'<html><body><div class="list-controls__text__legend">4-4 of 4</div><article class="article '

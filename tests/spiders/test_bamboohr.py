@@ -123,3 +123,32 @@ def test_careerkit_list_in_process_every_field() -> None:
                posted_at_raw=None, updated_at=None, url="https://careerkit.bamboohr.com/careers/87",
                apply_url="https://careerkit.bamboohr.com/careers/87", description_text=None, requisition_id=None,
                extras={"location_type", "department_id", "detail_missing"})
+
+
+def test_a_detail_for_another_opening_is_not_merged_in_process() -> None:
+    """BambooHR's detail names its opening in `jobOpeningShareUrl` (…/careers/{id}) or `id`: a detail for
+    another opening is counted `id_mismatch` and the posting stored from its list row; a detail that names no
+    id is used as before."""
+    detail = json.loads(fixture("bamboohr/haydenham-detail_SANITIZED.json").read_text())
+    opening = detail["result"]["jobOpening"]
+    other = {**detail, "result": {**detail["result"], "jobOpening": {
+        **opening, "jobOpeningShareUrl": "https://example.bamboohr.com/careers/126"}}}
+    unnamed = {**detail, "result": {**detail["result"], "jobOpening": {
+        k: v for k, v in opening.items() if k != "jobOpeningShareUrl"}}}
+    run = BoardCase("bamboohr", "haydenham", ((r"/125/detail", json.dumps(other).encode()),
+                                              (r"/126/detail", json.dumps(unnamed).encode()),
+                                              (r"/list", "bamboohr/haydenham-list.json"))).run()
+    assert (len(run.items), run.outcome, run.dropped) == (2, "ok", [])
+    assert run.stats["crawlerats/detail_failed/id_mismatch"] == 1
+    bdm = run.by_id()["125"]
+    assert bdm["extras"]["detail_missing"] is True
+    assert bdm["posted_at"] is None and bdm["description_html"] is None
+    contractor = run.by_id()["126"]  # the detail without an id is taken as its own
+    assert contractor["description_html"] == "<p>Build flexible energy products for customers.</p>"
+    assert "detail_missing" not in contractor["extras"]
+    explicit = {**detail, "result": {**detail["result"], "jobOpening": {**opening, "id": "126"}}}
+    run = BoardCase("bamboohr", "haydenham", ((r"/125/detail", json.dumps(explicit).encode()),
+                                              (r"/126/detail", b"{}", 404),
+                                              (r"/list", "bamboohr/haydenham-list.json"))).run()
+    assert run.stats["crawlerats/detail_failed/id_mismatch"] == 1  # `id` wins over the share URL
+    assert run.by_id()["125"]["extras"]["detail_missing"] is True

@@ -216,6 +216,32 @@ def test_board_ids_and_detection() -> None:
             detect(url)
 
 
+def test_any_sites_api_jobs_is_no_board_evidence() -> None:
+    """Jibe's `/api/jobs` has no host signal: a given board URL is accepted, the same URL seen on a page is not (any
+    careers site may call its own `/api/jobs`), so discovery neither registers it nor aborts the site's own request."""
+    from types import SimpleNamespace
+
+    from crawlerats.detect import detect_all
+    from crawlerats.discovery.browser import abort_request
+    from crawlerats.discovery.find import find_boards
+
+    for url in ("https://careers.garmin.com/api/jobs?page=1&limit=100", "https://www.example.com/api/jobs"):
+        assert detect(url).ats == "icims"
+        with pytest.raises(UnknownBoardUrl):
+            detect(url, page_evidence=True)
+    for url in ("https://www.example.com/api/jobs/123", "https://www.example.com/v2/api/jobs", "https://example/api/jobs"):
+        with pytest.raises(UnknownBoardUrl):
+            detect(url)
+    page = ('<script>fetch("https://www.example.com/api/jobs?page=1")</script>'
+            '<a href="https://careers-wipfli.icims.com/jobs/search?ss=1">jobs</a>')
+    assert detect_all(page) == [Board("icims", "careers-wipfli")]
+    assert find_boards("https://www.example.com/careers", {"request": ["https://www.example.com/api/jobs?page=1"],
+                                                          "link": ["https://www.example.com/api/jobs"]}) == []
+    xhr = SimpleNamespace(url="https://www.example.com/api/jobs?page=1", resource_type="xhr",
+                          frame=SimpleNamespace(parent_frame=None), is_navigation_request=lambda: False)
+    assert abort_request(xhr) is False  # the careers page's own API call still loads
+
+
 def test_icims_crawl_through_the_mirror(ats_server: AtsServer, crawl_settings: dict, mongo_db) -> None:
     garmin = json.loads(fixture(GARMIN).read_text())
     garmin["totalCount"] = 4

@@ -91,7 +91,7 @@ def test_saved_detail_every_field() -> None:
     }
 
 
-def test_saved_canadian_detail_keeps_pay_band_in_text_only() -> None:
+def test_saved_canadian_detail_reads_the_hourly_pay_band() -> None:
     board = Board("oracle", "emqk.fa.ca3.oraclecloud.com/CX")
     raw = fixture("oracle/saskhealth_detail-payband_medcareer.json").read_bytes()
     [item] = _spider().parse_detail(_response(raw), board, listed={"Id": "98665", "Title": "listed title"})
@@ -102,8 +102,22 @@ def test_saved_canadian_detail_keeps_pay_band_in_text_only() -> None:
     assert item["posted_at_raw"] == "2026-09-19T00:00:00+00:00" and "posting_end_date" not in item["extras"]
     assert item["extras"]["requisition_type"] == "Hourly"
     assert item["extras"]["work_locations"] == ["Red Deer Nursing Home"]
-    assert "Pay Band Nurse A $38.580 to $50.070" in item["description_text"] and item["salary"] is None
+    assert "Pay Band Nurse A $38.580 to $50.070" in item["description_text"]
+    # "Hourly" requisition in Canada: $38.580 is 38.58 CAD an hour, not 38,580 USD a year.
+    assert item["salary"] == {"min": 38.58, "max": 50.07, "currency": "CAD", "interval": "hour",
+                              "raw": "$38.580 to $50.070"}
+    assert item["salary_raw"] == "$38.580 to $50.070"
     assert item["url"] == "https://emqk.fa.ca3.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX/job/98665"
+
+
+def test_pay_band_without_an_interval_hint_stays_null() -> None:
+    """Without `RequisitionType` nothing says whether "$38.580" is $38,580 or $38.58: no salary is made up."""
+    board = Board("oracle", "emqk.fa.ca3.oraclecloud.com/CX")
+    data = json.loads(fixture("oracle/saskhealth_detail-payband_medcareer.json").read_bytes())
+    for value in (None, "Professional / Exempt", ["Hourly"]):
+        data["items"][0]["RequisitionType"] = value
+        [item] = _spider().parse_detail(_response(json.dumps(data).encode()), board, listed={"Id": "98665"})
+        assert item["salary"] is None and item["salary_raw"] is None, value
 
 
 def test_saved_trimmed_list_with_secondary_locations_and_no_total() -> None:
@@ -235,5 +249,17 @@ def test_detection_of_board_urls() -> None:
     for url in ("https://emje.fa.us6.oraclecloud.com/",
                 "https://emje.fa.us6.oraclecloud.com/hcmUI/CandidateExperience/",
                 "https://oraclecloud.com/hcmUI/CandidateExperience/en/sites/", "https://www.oracle.com/careers/"):
+        with pytest.raises(UnknownBoardUrl):
+            detect(url)
+
+
+def test_candidate_experience_path_counts_on_any_host() -> None:
+    """`/hcmUI/CandidateExperience/{lang}/sites/{site}` is Oracle's own application path, so it is board evidence
+    on a vanity host too; look-alikes without the `hcmUI` prefix or a site are not boards."""
+    url = "https://careers.example.com/hcmUI/CandidateExperience/en/sites/CX/job/123"
+    assert detect(url, page_evidence=True) == Board("oracle", "careers.example.com/CX")
+    for url in ("https://careers.example.com/CandidateExperience/en/sites/CX", "https://careers.example.com/hcmUI/",
+                "https://careers.example.com/hcmUI/CandidateExperience/en/jobs/CX",
+                "https://careers.example.com/candidate/hcmUI/CandidateExperience/en/sites/CX"):
         with pytest.raises(UnknownBoardUrl):
             detect(url)

@@ -174,3 +174,26 @@ def test_knight_gayles_list_in_process_every_field() -> None:
                apply_url="https://jobs.smartrecruiters.com/Knight/743999671674844", description_text=None,
                requisition_id="REF30D",
                extras={"experience_level", "function", "industry", "language", "detail_missing", "custom_fields"})
+
+
+def test_a_detail_for_another_posting_is_not_merged_in_process() -> None:
+    """The detail request of one posting answers another posting's detail (a CDN or cache mix-up): the posting is
+    stored from its list row under its own id, counted `id_mismatch`; a detail naming the right id is used."""
+    detail = json.loads(fixture("smartrecruiters/vitol_detail.json").read_text())
+    wrong = json.dumps({**detail, "id": "744000133449673"}).encode()  # another listed posting of the board
+    right = json.dumps({**detail, "id": "744000133312429", "name": "Right Detail"}).encode()
+    run = BoardCase("smartrecruiters", "Vitol", ((r"/postings/744000133666057$", wrong),
+                                                 (r"/postings/744000133312429$", right),
+                                                 (r"/postings/[^/?]+$", b"{}", 404),
+                                                 (r"/postings", "smartrecruiters/vitol_list.json"))).run()
+    assert (len(run.items), run.outcome, run.dropped) == (5, "ok", [])
+    assert sorted(run.by_id()) == sorted(r["id"] for r in json.loads(
+        fixture("smartrecruiters/vitol_list.json").read_text())["content"])  # one item per listed id
+    assert run.stats["crawlerats/detail_failed/id_mismatch"] == 1
+    listed = run.by_id()["744000133666057"]
+    assert listed["title"] == "Platform Engineer" and listed["extras"]["detail_missing"] is True
+    assert listed["description_html"] is None and listed["url"].endswith("/Vitol/744000133666057")
+    houston = run.by_id()["744000133449673"]  # its own detail answered 404: from its list row, not the stray one
+    assert houston["title"] == "Project Accounting Analyst" and houston["description_html"] is None
+    used = run.by_id()["744000133312429"]
+    assert used["title"] == "Right Detail" and "detail_missing" not in used["extras"]

@@ -141,6 +141,25 @@ def test_detection() -> None:
             detect(url)
 
 
+def test_posting_urls_are_no_board_evidence_on_a_page() -> None:
+    """`/job/{slug}/{id}/` is common outside SuccessFactors: a given URL is accepted, a link on a page is not; the
+    feed path `/services/rss/job/` is RMK's own and counts anywhere."""
+    from crawlerats.detect import detect_all
+
+    posting = "https://careers.qorvo.com/job/Richardson-Principal-Research-Scientist-TX-75080/1397790900/"
+    assert detect(posting) == Board("successfactors", QORVO)
+    with pytest.raises(UnknownBoardUrl):
+        detect(posting, page_evidence=True)
+    assert detect(FEED_URL, page_evidence=True) == Board("successfactors", QORVO)
+    assert detect_all(f'<a href="https://www.example.com/job/senior-nurse/12345678/">x</a> <a href="{posting}">y</a>'
+                      ) == []
+    for url in ("https://www.example.com/job/a/b/12345678/", "https://www.example.com/job/x/123456789012345/",
+                "https://www.example.com/jobs/x/12345678/", "https://www.example.com/services/rss/jobs/",
+                "https://www.example.com/services/rss/job/feed.xml"):
+        with pytest.raises(UnknownBoardUrl):
+            detect(url)
+
+
 def test_successfactors_crawl_through_the_mirror(ats_server: AtsServer, crawl_settings: dict, mongo_db) -> None:
     ats_server.route("GET", f"{QORVO}/services/rss/job/", lambda q, b: Reply(body=fixture(RSS).read_bytes(),
                                                                              content_type="application/rss+xml"))

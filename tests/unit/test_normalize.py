@@ -69,6 +69,44 @@ def test_parse_salary_text_rejects_non_pay(text: str) -> None:
     assert n.parse_salary_text(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        # The stated interval makes a thousands reading absurd: the dot is a decimal point.
+        ("$25.500 - $30.750 an hour", None, (25.5, 30.75, "USD", "hour")),
+        ("$38.580/hr", None, (38.58, 38.58, "USD", "hour")),
+        ("Pay Band Nurse A $38.580 to $50.070", "Hourly", (38.58, 50.07, "USD", "hour")),
+        # Believable as thousands for the interval, or the euro convention: thousands.
+        ("USD 1.500 - 2.000 per week", None, (1500, 2000, "USD", "week")),
+        ("€38.580 - €45.000", None, (38580, 45000, "EUR", "year")),
+        ("€38.580 - €45.000 per year", "Hourly", (38580, 45000, "EUR", "year")),
+        # A posting's "Hourly" type does not turn a yearly amount into hourly pay.
+        ("Salary: $52,000 - $60,000", "Hourly", (52000, 60000, "USD", "year")),
+    ],
+)
+def test_three_decimal_amounts_follow_the_context(text: str, hint: str | None, expected: tuple) -> None:
+    salary = n.parse_salary_text(text, interval=hint)
+    assert salary is not None
+    assert (salary["min"], salary["max"], salary["currency"], salary["interval"]) == expected
+
+
+def test_bare_dollar_three_decimal_amounts_without_interval_are_not_guessed() -> None:
+    """Saskatchewan's "$38.580 to $50.070" is $38.58-50.07 an hour, but nothing in the text says so."""
+    text = "Salary or Pay Band: Pay Band Nurse A $38.580 to $50.070\nTravel Required: No"
+    assert n.salary_from_description(text) is None
+    assert n.parse_salary_text("$120.000 - $150.000") is None
+    found = n.salary_from_description(text, interval="Hourly", dollar=n.dollar_currency("CA"))
+    assert found is not None
+    assert (found["min"], found["max"], found["currency"], found["interval"]) == (38.58, 50.07, "CAD", "hour")
+
+
+def test_dollar_currency_by_country() -> None:
+    assert (n.dollar_currency("CA"), n.dollar_currency("au"), n.dollar_currency("US"), n.dollar_currency(None)) == (
+        "CAD", "AUD", None, None)
+    assert n.parse_salary_text("US$40 - US$50 per hour", dollar="CAD")["currency"] == "USD"  # only a bare "$"
+    assert n.parse_salary_text("$40 - $50 per hour", dollar="CAD")["currency"] == "CAD"
+
+
 def test_make_salary_validates() -> None:
     assert n.make_salary("150000", "120000", "usd", "per-year-salary")["min"] == 120000  # swapped
     assert n.make_salary(-5, 10, "USD", "1 YEAR") is None
