@@ -60,6 +60,14 @@ MEMUSAGE_WARNING_MB = 1024
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 5.0
 #: Whole-crawl time limit in seconds (finish reason `closespider_timeout`, nothing closed); 0 = none.
 CLOSESPIDER_TIMEOUT = 6 * 3600
+#: Finish reasons that make `scrapy crawl` exit 1 (README "Exit codes", crawlerats/commands/crawl.py): the crawl
+#: stopped on a database failure, or a resource limit cut it short (memory, whole-crawl time, Scrapy's
+#: CLOSESPIDER_ERRORCOUNT / _TIMEOUT_NO_ITEM / _PAGECOUNT_NO_ITEM watchdogs when set). Deliberate stops are not
+#: failures: `shutdown` (SIGTERM, Scrapyd cancel) and the CLOSESPIDER_PAGECOUNT / _ITEMCOUNT budgets (a paused
+#: JOBDIR crawl). Either way boards are `incomplete` and nothing is closed.
+CRAWLERATS_FAILED_FINISH_REASONS = ["database_error", "memusage_exceeded", "closespider_timeout",
+                                    "closespider_errorcount", "closespider_timeout_no_item",
+                                    "closespider_pagecount_no_item"]
 #: Pages read per board of a paged ATS; a page that brings no new posting id also ends the board. Either
 #: way the board is `truncated` with the reason (crawlerats/spiders/paging.py).
 CRAWLERATS_MAX_PAGES_PER_BOARD = 1000
@@ -107,6 +115,11 @@ CRAWLERATS_BATCH_DELAY = 0.1
 #: Unchanged open postings (same crawled fingerprint) skip features, matching and scoring and only have
 #: `last_seen` moved (docs/dedup.md "The fast path"); False = every posting takes the full path.
 CRAWLERATS_FAST_PATH = True
+#: Dedup on boilerplate (docs/dedup.md): an LSH band value carried by more than this many postings of one board
+#: is a shared template text and is ignored for candidate search; at most this many candidate postings are
+#: read per board per batch (stats crawlerats/dedup/boilerplate_bands and candidates_capped).
+CRAWLERATS_DEDUP_BOILERPLATE_BAND_MAX = 50
+CRAWLERATS_DEDUP_CANDIDATES_PER_BATCH = 5000
 #: Health scoring overrides, deep-merged into crawlerats.scoring.config.DEFAULT_CONFIG (a dict, or JSON
 #: with -s CRAWLERATS_SCORING='{"bands": {"low": 30}}'); any change gives a new health.version.
 CRAWLERATS_SCORING: dict = {}

@@ -1,7 +1,8 @@
 """What operators see at the end of a crawl: the summary line, and the exit status cron and Scrapyd get.
 
-Two real `scrapy crawl breezy` runs through the mirror into SecantusDB: a crawl in which one board fails
-and one succeeds (exit 0, the good board fully stored) and a crawl in which every board fails (exit 3).
+Real `scrapy crawl breezy` runs through the mirror into SecantusDB: a crawl in which one board fails
+and one succeeds (exit 0, the good board fully stored), a crawl in which every board fails (exit 3), and a
+crawl cut short by its time limit (exit 1, nothing closed).
 """
 
 from __future__ import annotations
@@ -47,6 +48,25 @@ def test_a_crawl_in_which_every_board_failed_exits_non_zero(ats_server: AtsServe
     assert result.returncode == NO_BOARD_SUCCEEDED == 3, result.log[-3000:]
     assert SUMMARY.search(result.log).groups()[:5] == ("0", "2", "0", "0", "2")
     assert "No board of this crawl succeeded" in result.log
+
+
+def test_a_crawl_cut_short_by_its_time_limit_exits_1_and_closes_nothing(
+        ats_server: AtsServer, crawl_settings: dict, mongo_db: Database) -> None:
+    """A resource limit (here CLOSESPIDER_TIMEOUT) is a failure finish reason: exit 1, the board `incomplete`,
+    so the posting missing from the slow answer is not closed."""
+    board = json.loads(fixture("breezy/breezy-trial_prettyirrelevant.json").read_text())
+    ats_server.route("GET", "good.breezy.hr/json", lambda q, b: Reply(body=json.dumps(board).encode()))
+    run_crawl("breezy", {"companies": "good"}, crawl_settings)
+    ats_server.route("GET", "good.breezy.hr/json", lambda q, b: Reply(body=json.dumps(board[1:]).encode(), delay=4))
+    result = run_crawl("breezy", {"companies": "good"}, {**crawl_settings, "CLOSESPIDER_TIMEOUT": 1}, check=False)
+    assert result.stats.get("finish_reason") == "closespider_timeout", result.log[-3000:]
+    assert result.returncode == 1, result.log[-3000:]
+    assert "finish reason 'closespider_timeout': exiting with status 1" in result.log
+    assert result.stats.get("crawlerats/boards/incomplete") == 1 and not result.stats.get("crawlerats/boards/ok")
+    assert not result.stats.get("crawlerats/dedup/closed")
+    jobs = mongo_db["jobs"]
+    assert jobs.count_documents({"company": "good", "status": "open"}) == len(board) == 2
+    assert jobs.count_documents({"company": "good", "status": {"$ne": "open"}}) == 0
 
 
 def test_summary_from_stats() -> None:

@@ -1,4 +1,5 @@
-"""`crawlerats web`: serve the read-only job board over the configured MongoDB (MONGO_URI or embedded)."""
+"""`crawlerats web`: serve the job board over the configured MongoDB (MONGO_URI or embedded); read-only except for
+the "Promote this listing" flow (docs/promote.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("web", help="serve the read-only job board (Ctrl-C to stop)")
+    parser = subparsers.add_parser("web", help="serve the job board, read-only but for the promote flow (Ctrl-C to stop)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     parser.set_defaults(func=run)

@@ -3,7 +3,8 @@ boards were crawled and none succeeded.
 
 Scrapy's own command exits 0 whatever the finish reason once the spider has started, so a crawl the
 MongoDB writer had to stop would look successful to cron, CI and Scrapyd logs. Reasons listed in
-CRAWLERATS_FAILED_FINISH_REASONS make the process exit with status 1; everything else is unchanged.
+CRAWLERATS_FAILED_FINISH_REASONS (crawlerats/settings.py: `database_error` and the resource limits such as
+`memusage_exceeded` and `closespider_timeout`) make the process exit with status 1; everything else is unchanged.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
 
+from crawlerats import settings as project_settings
 from crawlerats.extensions.crawl_summary import summarize
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FAILED_REASONS = ("database_error",)
+#: The project's list (crawlerats/settings.py), used when the setting is missing (e.g. settings of another project).
+DEFAULT_FAILED_REASONS = tuple(project_settings.CRAWLERATS_FAILED_FINISH_REASONS)
 #: Exit statuses (README "Exit codes"): 0 done, 1 stopped on a failed finish reason, 2 usage error (Scrapy),
 #: 3 boards were crawled and none succeeded (every board failed or was left incomplete).
 STOPPED_ON_ERROR = 1

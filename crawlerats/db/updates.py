@@ -29,6 +29,9 @@ def key_only(key: tuple[str, str, str]) -> dict[str, str]:
     return {"ats": key[0], "company": key[1], "job_id": key[2]}
 
 
-def conditional_set(values: dict[str, Any], when: dict[str, Any]) -> list[dict[str, Any]]:
-    """Update pipeline setting `values` only on documents where the aggregation expression `when` holds."""
-    return [{"$set": {field: {"$cond": [when, {"$literal": value}, f"${field}"]} for field, value in values.items()}}]
+def conditional_set(values: dict[str, Any], when: dict[str, Any], unset: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Update pipeline setting `values` (and removing the `unset` fields) only on documents where the aggregation
+    expression `when` holds. One `$set` stage, so `when` is read on the document as it was before the update."""
+    stage = {field: {"$cond": [when, {"$literal": value}, f"${field}"]} for field, value in values.items()}
+    stage.update({field: {"$cond": [when, "$$REMOVE", f"${field}"]} for field in unset})
+    return [{"$set": stage}]

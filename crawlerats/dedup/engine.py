@@ -23,9 +23,17 @@ from pymongo.database import Database
 from crawlerats.db.retry import no_retry
 from crawlerats.db.updates import board_clauses, conditional_set, key_only
 from crawlerats.dedup.events import make_event, write_events
-from crawlerats.dedup.features import Features, features, stored_features
+from crawlerats.dedup.features import (
+    Features,
+    features,
+    index_keys,
+    stored_features,
+    title_band,
+    title_location_band,
+)
 from crawlerats.dedup.match import near_identical, same_role
 from crawlerats.items import fingerprint, state_of
+from crawlerats.promote.store import end_for_closed
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +59,25 @@ BANDS_COLLECTION = "job_bands"
 MAX_EARLIER_POSTINGS = 50
 #: Upper bound of candidates read per batch item (a safety net against pathological boilerplate).
 CANDIDATES_PER_ITEM = 50
+#: Default of `CRAWLERATS_DEDUP_BOILERPLATE_BAND_MAX`: an LSH band value carried by more than this many
+#: postings of one board is boilerplate (a shared template text), ignored for candidate search and matching.
+BOILERPLATE_BAND_MAX = 50
+#: Default of `CRAWLERATS_DEDUP_CANDIDATES_PER_BATCH`: most band-index rows (candidate postings) read per board
+#: per batch, whatever the batch's size.
+CANDIDATES_PER_BATCH = 5000
 #: A board holding at most this many stored postings per batch item is read whole and matched in memory
 #: instead of through the band index: on SecantusDB one `$in` value of the multikey band index costs about
 #: half of fetching one posting (0.08 vs 0.16 ms), and every item brings 17 band values.
 SCAN_PER_ITEM = 8
 #: Up to this many items of a board, the band query is cheaper than counting the board first.
 BAND_QUERY_ITEMS = 2
+
+
+def _doc_keys(doc: dict[str, Any]) -> list[int]:
+    """A stored posting's index keys (`features.index_keys`) from its `dedup` subdocument."""
+    sub = doc.get("dedup") or {}
+    bands = list(sub.get("bands") or ())
+    return bands + [title_band(sub["title_key"])] if sub.get("title_key") else bands
 
 
 def key_of(doc: Any) -> Key:
@@ -119,9 +140,11 @@ class View:
 
 
 class Pool:
-    """Views indexed by LSH band and by (title key, location key), per board."""
+    """Views indexed by LSH band and by (title key, location key), per board; a board's boilerplate band
+    values (`ignored`) are not indexed, so they link nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, ignored: dict[tuple[str, str], set[int]] | None = None) -> None:
+        self.ignored = ignored if ignored is not None else {}
         self.views: dict[Key, View] = {}
         self.by_band: dict[tuple[str, str, int], set[Key]] = defaultdict(set)
         self.by_keys: dict[tuple[str, str, str, str], set[Key]] = defaultdict(set)
@@ -133,8 +156,10 @@ class Pool:
         if view.feats is None:
             return
         ats, company, _ = view.key
-        for band in view.feats.bands:
-            self.by_band[(ats, company, band)].add(view.key)
+        ignored = self.ignored.get((ats, company), ())
+        for band in index_keys(view.feats):
+            if band not in ignored:
+                self.by_band[(ats, company, band)].add(view.key)
         self.by_keys[(ats, company, view.feats.title_key, view.feats.location_key)].add(view.key)
 
     def near(self, view: View) -> list[View]:
@@ -142,8 +167,10 @@ class Pool:
             return []
         ats, company, _ = view.key
         keys: set[Key] = set(self.by_keys.get((ats, company, view.feats.title_key, view.feats.location_key), ()))
-        for band in view.feats.bands:
-            keys |= self.by_band.get((ats, company, band), set())
+        ignored = self.ignored.get((ats, company), ())
+        for band in index_keys(view.feats):
+            if band not in ignored:
+                keys |= self.by_band.get((ats, company, band), set())
         keys.discard(view.key)
         return [self.views[k] for k in sorted(keys)]
 
@@ -160,6 +187,10 @@ class Counters:
     members_updated: int = 0
     #: Postings whose features (MinHash and keys) were computed: none for a posting on the fast path.
     features_computed: int = 0
+    #: Band values found to be boilerplate (carried by more than the bound of postings of a board).
+    boilerplate_bands: int = 0
+    #: Candidate searches of a board that hit the per-batch read cap (some candidates left unread).
+    candidates_capped: int = 0
 
     def as_stats(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -170,8 +201,16 @@ class DedupEngine:
 
     def __init__(self, db: Database, now: Callable[[], datetime], crawl_id: str | None = None,
                  repost_min_age: timedelta = timedelta(days=7),
-                 retry: Callable[[Callable[[], Any]], Any] = no_retry, fast_path: bool = True) -> None:
+                 retry: Callable[[Callable[[], Any]], Any] = no_retry, fast_path: bool = True,
+                 boilerplate_band_max: int = BOILERPLATE_BAND_MAX,
+                 candidates_per_batch: int = CANDIDATES_PER_BATCH) -> None:
         self.db = db
+        #: A band value carried by more than this many postings of a board is boilerplate (see `_candidates`).
+        self.boilerplate_band_max = boilerplate_band_max
+        #: Most candidate rows read per board per batch.
+        self.candidates_per_batch = candidates_per_batch
+        #: Per board, the band values found to be boilerplate during this crawl (never searched again).
+        self.boilerplate: dict[tuple[str, str], set[int]] = defaultdict(set)
         #: Unchanged open postings reuse what is stored (no features, no matching); False = the full path.
         self.fast_path = fast_path
         #: Runs each database call; every call here is idempotent, so a retried one is harmless.
@@ -207,40 +246,95 @@ class DedupEngine:
             found.extend(self._find(clause, projection, limit=limit))
         return found
 
-    def _candidates(self, views: list[View]) -> list[dict[str, Any]]:
+    def _candidates(self, searching: list[View], seen: list[View], counters: Counters) -> list[dict[str, Any]]:
         """Per board, stored postings sharing a band key (LSH band or the title+location key) with any of
-        the views: read through the band index, or, for a board small next to the batch (a first crawl
-        of a board), by reading the whole board once and matching the bands in memory."""
+        the `searching` views: read through the band index, or, for a board small next to the batch (a first
+        crawl of a board), by reading the whole board once and matching the bands in memory.
+
+        LSH band values carried by more than `boilerplate_band_max` postings of the board (counted over the
+        batch's views, `seen`, and the rows read) are boilerplate: remembered for the crawl, never searched
+        again and ignored when matching. The title+location key and the title key are never boilerplate (they
+        only link postings of one title). At most `candidates_per_batch` rows are read per board and batch."""
         bands: dict[tuple[str, str], set[int]] = defaultdict(set)
         count: dict[tuple[str, str], int] = defaultdict(int)
-        for v in views:
+        exempt: dict[tuple[str, str], set[int]] = defaultdict(set)
+        holders: dict[tuple[str, str], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for v in searching:
             if v.feats is not None:
-                bands[v.key[:2]].update(v.feats.bands)
+                bands[v.key[:2]].update(index_keys(v.feats))
                 count[v.key[:2]] += 1
+        for v in seen:
+            if v.feats is not None and v.key[:2] in bands:
+                if v.feats.title_key:
+                    exempt[v.key[:2]].update((title_location_band(v.feats.title_key, v.feats.location_key),
+                                              title_band(v.feats.title_key)))
+                for band in index_keys(v.feats):
+                    holders[v.key[:2]][band].add(v.key[2])
         found: list[dict[str, Any]] = []
-        for (ats, company), values in sorted(bands.items()):
-            board = {"ats": ats, "company": company}
-            cap = CANDIDATES_PER_ITEM * count[(ats, company)]
-            scan_limit = SCAN_PER_ITEM * count[(ats, company)]
-            if count[(ats, company)] > BAND_QUERY_ITEMS and self.retry(
+        for board_key, wanted in sorted(bands.items()):
+            board = {"ats": board_key[0], "company": board_key[1]}
+            mark = self._boilerplate_marker(board_key, wanted - exempt[board_key], holders[board_key], counters)
+            mark({})
+            cap = min(CANDIDATES_PER_ITEM * count[board_key], self.candidates_per_batch)
+            scan_limit = SCAN_PER_ITEM * count[board_key]
+            if count[board_key] > BAND_QUERY_ITEMS and self.retry(
                     lambda b=board, n=scan_limit: self.jobs.count_documents(b, limit=n + 1)) <= scan_limit:
-                found.extend([d for d in self._find(board, CANDIDATE_PROJECTION)
-                              if not values.isdisjoint((d.get("dedup") or {}).get("bands") or ())][:cap])
+                docs = self._find(board, CANDIDATE_PROJECTION)
+                keys = {d["job_id"]: _doc_keys(d) for d in docs}
+                mark(keys)
+                values = wanted - self.boilerplate[board_key]
+                matching = [d for d in docs if not values.isdisjoint(keys[d["job_id"]])]
+                if len(matching) > cap:
+                    counters.candidates_capped += 1
+                found.extend(matching[:cap])
             else:
-                found.extend(self._band_matches(board, sorted(values), cap))
+                found.extend(self._band_matches(board, wanted, cap, mark, counters))
         return found
 
-    def _band_matches(self, board: dict[str, str], bands: list[int], cap: int) -> list[dict[str, Any]]:
-        """The board's stored postings with any of `bands`: their keys from `job_bands` (index `board_bands`),
-        then the postings by key (unique index)."""
-        rows = self.retry(lambda: list(self.bands.find({**board, "bands": {"$in": bands}}, {"_id": 0, "job_id": 1},
-                                                       limit=cap)))
-        ids = sorted({r["job_id"] for r in rows})
+    def _boilerplate_marker(self, board: tuple[str, str], candidates: set[int], holders: dict[int, set[str]],
+                            counters: Counters) -> Callable[[dict[str, Any]], None]:
+        """A function taking `{job_id: bands}` of postings read, that marks those of the board's searched
+        LSH band values (`candidates`: never a title key) now carried by more than the bound of postings (batch
+        views and rows read, by job id) as boilerplate."""
+        known = self.boilerplate[board]
+
+        def mark(rows: dict[str, Any]) -> None:
+            for job_id, row_bands in rows.items():
+                for band in row_bands:
+                    if band in candidates:
+                        holders[band].add(job_id)
+            for band, ids in holders.items():
+                if len(ids) > self.boilerplate_band_max and band not in known and band in candidates:
+                    known.add(band)
+                    counters.boilerplate_bands += 1
+        return mark
+
+    def _band_matches(self, board: dict[str, str], wanted: set[int], cap: int,
+                      mark: Callable[[dict[str, Any]], None], counters: Counters) -> list[dict[str, Any]]:
+        """The board's stored postings with any of the non-boilerplate `wanted` bands: their keys from
+        `job_bands` (index `board_bands`), then the postings by key (unique index). When the rows read reveal
+        new boilerplate, the search is repeated once without it (the first read may be crowded by it)."""
+        board_key = (board["ats"], board["company"])
+        rows: list[dict[str, Any]] = []
+        for _attempt in range(2):
+            values = sorted(wanted - self.boilerplate[board_key])
+            if not values:
+                return []
+            known = len(self.boilerplate[board_key])
+            rows = self.retry(lambda v=values: list(self.bands.find(
+                {**board, "bands": {"$in": v}}, {"_id": 0, "job_id": 1, "bands": 1}, limit=cap)))
+            mark({r["job_id"]: r.get("bands") or () for r in rows})
+            if len(self.boilerplate[board_key]) == known:
+                break
+        if len(rows) >= cap:
+            counters.candidates_capped += 1
+        values_set = set(wanted - self.boilerplate[board_key])
+        ids = sorted({r["job_id"] for r in rows if not values_set.isdisjoint(r.get("bands") or ())})
         return self._find({**board, "job_id": {"$in": ids}}, CANDIDATE_PROJECTION) if ids else []
 
     def _write_bands(self, views: list[View]) -> None:
         """Index the band keys of the postings whose features this batch computed (idempotent upserts)."""
-        ops = [UpdateOne(key_only(v.key), {"$set": {"bands": v.feats.bands}}, upsert=True)
+        ops = [UpdateOne(key_only(v.key), {"$set": {"bands": index_keys(v.feats)}}, upsert=True)
                for v in views if v.feats is not None]
         if ops:
             self.retry(lambda: self.bands.bulk_write(ops, ordered=False))
@@ -259,8 +353,8 @@ class DedupEngine:
     def _load_pool(self, views: list[View], counters: Counters, searching: list[View] | None = None) -> Pool:
         """The views, the stored candidates sharing a band key with `searching` (default: all of them) and
         the open members of every duplicate group among them."""
-        pool = Pool()
-        for doc in self._candidates(views if searching is None else searching):
+        pool = Pool(self.boilerplate)
+        for doc in self._candidates(views if searching is None else searching, views, counters):
             pool.add(View.from_doc(doc))
             counters.candidates += 1
         for v in views:  # the batch's own, fresher, views win over stored copies
@@ -504,7 +598,7 @@ class DedupEngine:
         """Close the board's open postings not listed in this (complete) crawl and not seen since it began."""
         query = {"ats": ats, "company": company, "status": "open"}  # index company_status, exactly
         gone = [d for d in self._find(query, {"_id": 0, "job_id": 1, "reopened_count": 1, "duplicate_group": 1,
-                                              "last_seen": 1, "title": 1})
+                                              "last_seen": 1, "title": 1, "promotion": 1})
                 if d["job_id"] not in seen_ids and d.get("last_seen") is not None and d["last_seen"] < started_at]
         if not gone:
             return 0
@@ -514,7 +608,8 @@ class DedupEngine:
             # conditional in the pipeline: a posting a concurrent crawl has just seen stays open
             ops.append(UpdateOne(key_only(key), conditional_set(
                 {"status": "closed", "closed_at": closed_at, "duplicate_group": None, "duplicate_count": 0},
-                {"$and": [{"$eq": ["$status", "open"]}, {"$lt": ["$last_seen", started_at]}]})))
+                {"$and": [{"$eq": ["$status", "open"]}, {"$lt": ["$last_seen", started_at]}]},
+                unset=("promotion",) if d.get("promotion") is not None else ())))
             events.append(make_event(key, "closed", closed_at, self.crawl_id, (int(d.get("reopened_count") or 0),),
                                      {"last_seen": d.get("last_seen"), "title": d.get("title")}))
             if d.get("duplicate_group"):
@@ -526,4 +621,8 @@ class DedupEngine:
             {"_id": 0, "job_id": 1, "status": 1, "closed_at": 1})
             if d.get("status") == "closed" and d.get("closed_at") == closed_at}
         self._write_events([e for e in events if e["job_id"] in closed])
+        # A closed posting's promotion ends with it (docs/promote.md); no query unless a promoted posting closed.
+        promoted = [d["job_id"] for d in gone if d.get("promotion") is not None and d["job_id"] in closed]
+        if promoted:
+            self.retry(lambda: end_for_closed(self.db, ats, company, promoted, closed_at))
         return len(closed)

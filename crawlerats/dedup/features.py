@@ -173,6 +173,19 @@ def title_location_band(tkey: str, lkey: str) -> int:
     return struct.unpack("<q", digest)[0]
 
 
+def title_band(tkey: str) -> int:
+    """The title's words, sorted (as `match.same_title` compares them), as one more key indexed in `job_bands`
+    (not part of `Features.bands`): postings of one title find each other even when the LSH bands of their
+    text are a board's boilerplate (see `crawlerats/dedup/engine.py`, `index_keys`)."""
+    digest = hashlib.blake2b(f"t\x1f{' '.join(sorted(tkey.split()))}".encode(), digest_size=8).digest()
+    return struct.unpack("<q", digest)[0]
+
+
+def index_keys(feats: Features) -> list[int]:
+    """The keys a posting is indexed and matched under: its 17 `bands` plus its `title_band`."""
+    return feats.bands + [title_band(feats.title_key)] if feats.title_key else list(feats.bands)
+
+
 def encode_signature_array(values: np.ndarray) -> str:
     return base64.b64encode(values.astype(np.uint32).tobytes()).decode("ascii")
 

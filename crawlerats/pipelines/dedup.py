@@ -25,7 +25,7 @@ from scrapy.crawler import Crawler
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS, BACKOFF, Retrying
-from crawlerats.dedup.engine import Counters, DedupEngine
+from crawlerats.dedup.engine import BOILERPLATE_BAND_MAX, CANDIDATES_PER_BATCH, Counters, DedupEngine
 from crawlerats.items import state_of
 from crawlerats.pipelines.batching import Batcher
 from crawlerats.pipelines.stage_signals import postings_regrouped
@@ -74,7 +74,11 @@ class DedupPipeline:
                          on_retry=lambda: self.crawler.stats.inc_value("crawlerats/db/retries"))
         self.engine = DedupEngine(conn.db, lambda: clock_now(settings),
                                   getattr(self.crawler.spider, "crawl_id", None), self.repost_min_age, retry,
-                                  fast_path=settings.getbool("CRAWLERATS_FAST_PATH", True))
+                                  fast_path=settings.getbool("CRAWLERATS_FAST_PATH", True),
+                                  boilerplate_band_max=settings.getint("CRAWLERATS_DEDUP_BOILERPLATE_BAND_MAX",
+                                                                       BOILERPLATE_BAND_MAX),
+                                  candidates_per_batch=settings.getint("CRAWLERATS_DEDUP_CANDIDATES_PER_BATCH",
+                                                                       CANDIDATES_PER_BATCH))
 
     async def process_item(self, item: Any) -> Any:
         await self.batcher.submit(item)

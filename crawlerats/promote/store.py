@@ -6,7 +6,8 @@ revoked`, at most one `active` per posting (a partial unique index). `promotion_
 link, `used_at` set once, atomically. `promotion_events`: the audit log (`requested`, `mailed`,
 `confirmed`, `approved`, `revoked`, `expired`, `rejected`) with a keyed hash of the client IP, never the
 address. While a promotion is active the job document carries `promotion: {since, until}`; activating and
-revoking rescore the posting at once, expiry is applied by `crawlerats rescore` (see docs/promote.md).
+revoking rescore the posting at once, expiry is applied by `crawlerats rescore`, and a crawl that closes a
+promoted posting ends its promotion in the same pass (see docs/promote.md).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ TOKENS = "promotion_tokens"
 EVENTS = "promotion_events"
 STATUSES = ("pending_review", "mailed", "active", "expired", "revoked")
 EVENT_TYPES = ("requested", "mailed", "confirmed", "approved", "revoked", "expired", "rejected")
+#: The `reason` of the `expired` event of a promotion whose posting closed.
+CLOSED_REASON = "posting closed"
 
 PROMOTION_INDEXES = [
     IndexModel([("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING)], unique=True,
@@ -174,10 +177,21 @@ def expire_due(db: Database, now: datetime) -> int:
         if promotion.get("expires_at") is not None and promotion["expires_at"] <= now:
             reason = "ended"
         elif job is None or job.get("status") != "open":
-            reason = "posting closed"
+            reason = CLOSED_REASON
         else:
             continue
         ended += end(db, promotion, "expired", now, rescore=None, reason=reason)
+    return ended
+
+
+def end_for_closed(db: Database, ats: str, company: str, job_ids: list[str], now: datetime) -> int:
+    """End the active promotions of postings a crawl has just closed, as `expire_due` would at the next rescore
+    (status `expired`, reason `posting closed`); returns how many. Called by the crawl's close pass
+    (crawlerats/dedup/engine.py) only for closed postings that carried `promotion`, which it has already removed."""
+    ended = 0
+    for promotion in db[PROMOTIONS].find({"ats": ats, "company": company, "job_id": {"$in": job_ids},
+                                          "status": "active"}):
+        ended += end(db, promotion, "expired", now, rescore=None, reason=CLOSED_REASON)
     return ended
 
 

@@ -1,4 +1,5 @@
-"""Read-only web view of health-annotated postings (`crawlerats web`): job list, job, company and stats pages."""
+"""Web view of health-annotated postings (`crawlerats web`): job list, job, company and stats pages, read-only
+but for the "Promote this listing" flow (docs/promote.md)."""
 
 from crawlerats.web.app import create_app
 

@@ -1,4 +1,5 @@
-"""The read-only job board: a Starlette app serving server-rendered Jinja2 pages from the `jobs` database."""
+"""The job board: a Starlette app serving server-rendered Jinja2 pages from the `jobs` database; read-only except
+for its one write path, the "Promote this listing" flow (crawlerats/web/promote_routes.py, docs/promote.md)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,10 @@ an earlier one, so the page is exactly what `find(filter).sort(key).skip(n).limi
 - "newest": bands of the posted date (`posted_at`, or `first_seen` for postings without one: two
   queries per band on `posted_at` / `web_posted`, or `web_risk_posted_at` / `web_risk_posted` under a
   risk filter);
-- "ghost" / "low": one band per integer ghost score (`health_ghost_score`, or `status_health_risk`);
+- "ghost" / "low": ghost-score ranges (`health_ghost_score`, or `status_health_risk` under a risk filter) sized
+  by the cached postings-per-score counts; a crowded score (~1,700 postings at 100,000) is read alone in
+  posted-date sub-bands (`web_ghost_posted_at`, `web_ghost_posted`); before the counts are ready, one band
+  per integer score;
 - "salary": bands of the annualised salary, two queries per pay interval (`web_salary_max`,
   `web_salary_min`), then the postings without a salary by posted date;
 - a company-name filter first resolves the names to board ids (a cached directory of boards) and reads
@@ -72,6 +75,8 @@ SALARY_CHOICES: dict[str, str] = {"known": "Salary given"}
 NEWEST_BAND_DAYS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 #: "Ghost score" bands: [100, ...), [99, 100), ... [0, 1): one per integer score, since scores cluster.
 GHOST_BANDS: tuple[int, ...] = tuple(range(100, -1, -1))
+#: A ghost score holding more postings than this (by the cached counts) is read in posted-date sub-bands.
+CROWDED_SCORE = 150
 #: "Highest salary" bands, annual amounts in the posting's currency: [1,000,000, ...), [500,000, 1,000,000), ...
 SALARY_BANDS: tuple[int, ...] = (1_000_000, 500_000, 300_000, 200_000, 150_000, 120_000, 100_000, 80_000, 60_000,
                                  40_000, 20_000, 0)
@@ -320,6 +325,35 @@ def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
     yield Band(({**prefix, "health.ghost_score": None},))
 
 
+def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping[float, int], anchor: datetime,
+                        cutoff: datetime | None, keep: Callable[[Mapping[str, Any]], bool]) -> Iterator[Band]:
+    """Score bands sized by `counts` (postings per score, a possibly stale hint: it changes only the bands'
+    sizes, never what they cover). Walking the integer scores in sort order, a score holding more than
+    `CROWDED_SCORE` postings is read alone, newest posted first, in posted-date sub-bands (`{health.ghost_score:
+    s}` + the "newest" bands: `web_ghost_posted_at` / `web_ghost_posted`); the scores between crowded ones are
+    read as ranges (on `prefix` + the score, last key of its index) cut after about `CROWDED_SCORE` postings."""
+    key = "health.ghost_score"
+    near, far = ("$gt", "$lt") if ascending else ("$lt", "$gt")  # the bound already passed / still ahead
+    inclusive_far = "$lte" if ascending else "$gte"
+    passed: float | None = None
+    pending = 0
+    for score in GHOST_BANDS[::-1] if ascending else GHOST_BANDS:
+        n = counts.get(score, 0)
+        crowded = n > CROWDED_SCORE
+        if not crowded and pending + n <= CROWDED_SCORE:
+            pending += n
+            continue
+        rng = {near: passed} if passed is not None else {}
+        if crowded:  # the range before the score (exclusive), then the score alone in sub-bands
+            yield Band(({**prefix, key: {**rng, far: score}},), keep)
+            yield from _newest_bands({key: score}, anchor, cutoff, keep)
+        else:  # the range up to and including this score
+            yield Band(({**prefix, key: {**rng, inclusive_far: score}},), keep)
+        passed, pending = score, 0
+    yield Band(({**prefix, key: {near: passed} if passed is not None else {"$gte": float("-inf")}},), keep)
+    yield Band(({**prefix, key: None},), keep)
+
+
 def _salary_bands(minimum: int) -> Iterator[Band]:
     """Annualised-salary bands, one query per pay interval and band (`max`, or `min` when there is no `max`)."""
     bounds = [b for b in SALARY_BANDS if b > minimum] + ([minimum] if minimum else [])
@@ -340,9 +374,11 @@ def _salary_bands(minimum: int) -> Iterator[Band]:
 
 
 def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
-                    boards: list[tuple[str, str]] | None = None) -> Iterator[Band]:
+                    boards: list[tuple[str, str]] | None = None,
+                    scores: Mapping[float, int] | None = None) -> Iterator[Band]:
     """Index-shaped, disjoint candidate bands in sort order; together they cover every posting the filters can
-    match. `boards`: the boards a company-name filter resolved to (read at once)."""
+    match. `boards`: the boards a company-name filter resolved to (read at once); `scores`: postings per ghost
+    score under the status and risk filters (a hint that sizes the score sorts' bands)."""
 
     def not_promoted(doc: Mapping[str, Any]) -> bool:
         return not is_promoted(doc, now)
@@ -363,6 +399,9 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
             return
         else:
             prefix = {}
+        if scores is not None:
+            yield from _hinted_ghost_bands(prefix, params.sort == "low", scores, anchor, cutoff, not_promoted)
+            return
         for band in _ghost_bands(prefix, ascending=params.sort == "low"):
             yield replace(band, keep=not_promoted)
         return
@@ -502,16 +541,42 @@ class WebQueries:
 
         return self._cache.get(("registry",), compute)
 
+    def _counts(self, wait: bool) -> tuple[dict[tuple, int], dict[tuple, int]] | None:
+        """One aggregation over `jobs` (cached like /stats): posting counts per combination of `FACET_KEYS`, and
+        per (status, risk, ghost score). `wait=False`: None when not computed yet (then computed in the
+        background)."""
+
+        def compute() -> tuple[dict[tuple, int], dict[tuple, int]]:
+            keys = (*FACET_KEYS, "health.ghost_score")
+            group = {"_id": {k.replace(".", "_"): f"${k}" for k in keys}, "n": {"$sum": 1}}
+            facets: dict[tuple, int] = {}
+            scores: dict[tuple, int] = {}
+            for row in self.jobs.aggregate([{"$group": group}]):
+                key = tuple(row["_id"].get(k.replace(".", "_")) for k in keys)
+                facets[key[:-1]] = facets.get(key[:-1], 0) + row["n"]
+                score_key = (key[0], key[2], key[-1])
+                scores[score_key] = scores.get(score_key, 0) + row["n"]
+            return facets, scores
+
+        return self._cache.get(("counts",), compute) if wait else self._cache.get_nowait(("counts",), compute)
+
     def facets(self, wait: bool = True) -> dict[tuple, int] | None:
-        """Posting counts per combination of `FACET_KEYS` (one aggregation over `jobs`; cached like /stats).
-        `wait=False`: None when not computed yet (then computed in the background)."""
+        """Posting counts per combination of `FACET_KEYS` (cached; `wait=False`: None while first computed)."""
+        counts = self._counts(wait)
+        return None if counts is None else counts[0]
 
-        def compute() -> dict[tuple, int]:
-            group = {"_id": {k.replace(".", "_"): f"${k}" for k in FACET_KEYS}, "n": {"$sum": 1}}
-            return {tuple(row["_id"].get(k.replace(".", "_")) for k in FACET_KEYS): row["n"]
-                    for row in self.jobs.aggregate([{"$group": group}])}
-
-        return self._cache.get(("facets",), compute) if wait else self._cache.get_nowait(("facets",), compute)
+    def score_counts(self, params: ListParams) -> dict[float, int] | None:
+        """Postings per ghost score among those the list's status and risk filters keep, from the cached counts
+        (None until ready). A hint for how to band the score sorts (speed only: it may be stale)."""
+        counts = self._counts(wait=False)
+        if counts is None:
+            return None
+        found: dict[float, int] = {}
+        for (status, risk, score), n in counts[1].items():
+            if (params.status == "any" or status == params.status) and (not params.risk or risk == params.risk) \
+                    and isinstance(score, int | float) and not isinstance(score, bool):
+                found[score] = found.get(score, 0) + n
+        return found
 
     def count_equal(self, flt: Mapping[str, Any]) -> int | None:
         """Postings matching equality filters on `FACET_KEYS`, from the cached facet counts (None until the first
@@ -584,7 +649,8 @@ class WebQueries:
         def key(doc: Mapping[str, Any]) -> tuple:
             return (is_promoted(doc, now), *sort_key(doc))
 
-        for band in candidate_bands(params, self.anchor(), now, boards):
+        scores = self.score_counts(params) if params.sort in ("ghost", "low") else None
+        for band in candidate_bands(params, self.anchor(), now, boards, scores):
             if budget is not None and scan.scanned >= budget:
                 scan.stopped = True
                 return

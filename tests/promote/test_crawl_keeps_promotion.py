@@ -39,3 +39,32 @@ def test_crawls_keep_the_signal_while_active(ats_server: AtsServer, crawl_settin
     again = confirmed(mongo_db)
     assert again["fired"] and again["promotion"]["until"] == FIRST + timedelta(days=30)
     assert again["score"] <= base["score"] - 10
+
+
+def test_a_crawl_that_closes_a_promoted_posting_ends_its_promotion(ats_server: AtsServer, crawl_settings: dict,
+                                                                  mongo_db: Database) -> None:
+    """The close pass removes `promotion` from the posting it closes and ends the active promotion in the same
+    pass (`expired`, reason "posting closed"), without waiting for the next `crawlerats rescore`."""
+    board = load(SPOTIFY)
+    serve_lever(ats_server, "spotify", board)
+    run_crawl("lever", {"companies": "spotify"}, {**crawl_settings, "CRAWLERATS_NOW": FIRST.isoformat()})
+    posting = ("lever", "spotify", ANDROID)
+    promotion_id = store.create_promotion(mongo_db, posting, email="a@spotify.com", email_hash="h", name=None,
+                                          status="pending_review", via="review", now=FIRST, ip_hash="i")
+    assert store.activate(mongo_db, promotion_id, FIRST, timedelta(days=30), event="approved",
+                          rescore=rescorer(None)) == "activated"
+    assert mongo_db["jobs"].find_one({"job_id": ANDROID})["promotion"]["until"] == FIRST + timedelta(days=30)
+    closed_at = FIRST + timedelta(days=3)
+    serve_lever(ats_server, "spotify", [p for p in board if p["id"] != ANDROID])  # taken down
+    result = run_crawl("lever", {"companies": "spotify"}, {**crawl_settings, "CRAWLERATS_NOW": closed_at.isoformat()})
+    assert result.stats["crawlerats/dedup/closed"] == 1
+    job = mongo_db["jobs"].find_one({"job_id": ANDROID})
+    assert job["status"] == "closed" and job["closed_at"] == closed_at
+    assert "promotion" not in job
+    ended = store.get(mongo_db, promotion_id)
+    assert ended["status"] == "expired" and ended["ended_at"] == closed_at
+    event = mongo_db[store.EVENTS].find_one({"promotion_id": promotion_id, "type": "expired"})
+    assert event["reason"] == store.CLOSED_REASON == "posting closed" and event["at"] == closed_at
+    assert store.expire_due(mongo_db, closed_at + timedelta(days=1)) == 0  # nothing left for the next rescore
+    other = mongo_db["jobs"].find_one({"job_id": {"$ne": ANDROID}})
+    assert other["status"] == "open" and "promotion" not in other

@@ -105,7 +105,7 @@ def violations(doc: dict[str, Any], now: datetime | None = None, stored: bool = 
     problems: list[str] = []
     unknown = set(doc) - set(CRAWLED_FIELDS) - set(_WRITER_FIELDS) - {
         "_id", "closed_at", "reopened_count", "content_hash", "updated_seen_at", "repost_of", "repost_count",
-        "earlier_postings", "duplicate_group", "duplicate_count", "health",
+        "earlier_postings", "duplicate_group", "duplicate_count", "health", "fingerprint", "promotion",
         "dedup"}  # `dedup`: the dedup stage's internal match features (docs/dedup.md)
     if unknown:
         problems.append(f"undeclared fields {sorted(unknown)}")

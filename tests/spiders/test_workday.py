@@ -67,7 +67,9 @@ def test_workday_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict, 
               "https://acme.wd3.myworkdayjobs.com/en-US/Careers,empty.wd1/Jobs")
     result = run_crawl("workday", {"companies": boards}, {**crawl_settings, "CRAWLERATS_NOW": NOW})
     stats = result.stats
-    assert stats["crawlerats/boards/ok"] == 4
+    # on failure, show which board failed or stayed incomplete, and why
+    why = [line for line in result.log.splitlines() if "ERROR" in line or "WARNING" in line or "summary" in line]
+    assert stats["crawlerats/boards/ok"] == 4, "\n".join(why)[-6000:]
     assert stats["crawlerats/boards/truncated"] == 1  # nvlike: total 2000 is Workday's cap
     assert stats["crawlerats/detail_failed/http_404"] == 6  # NVIDIA x2, PJM x2, nvlike x2 (no routes)
     assert stats["crawlerats/detail_failed/http_500"] == 1  # PJM, after retries

@@ -138,3 +138,41 @@ def test_scan_budget_stops_a_rare_search_and_offers_all(monkeypatch: pytest.Monk
     assert [r["job_id"] for r in full.rows] == reference(list_db, full.params)
     assert full.total == list_db["jobs"].count_documents(full.params.mongo_filter(NOW))
     assert full.params.as_query_string() == {"q": "c++ (senior", "status": "closed", "deep": "1"}
+
+
+SCORE_QUERIES = [q for q in QUERIES if q.get("sort") in ("ghost", "low")] + [
+    {"sort": "ghost", "risk": "high", "page": "2"}, {"sort": "low", "posted": "30", "status": "any"}]
+
+
+@pytest.mark.parametrize("query", SCORE_QUERIES, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_score_sorts_banded_by_counts_equal_plain_query(monkeypatch: pytest.MonkeyPatch, list_db: Database,
+                                                         queries: WebQueries, query: dict[str, str]) -> None:
+    """With the per-score counts as a hint, crowded scores are read in posted-date sub-bands: same rows."""
+    monkeypatch.setattr("crawlerats.web.queries.CROWDED_SCORE", 2)
+    params = ListParams.parse({**query, "deep": "1"})
+    hint = queries.score_counts(params)
+    assert hint and max(hint.values()) > 2  # some scores are crowded, so sub-bands are used
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+
+
+def test_score_bands_from_stale_counts_are_index_shaped_disjoint_and_complete(
+        monkeypatch: pytest.MonkeyPatch, list_db: Database) -> None:
+    monkeypatch.setattr("crawlerats.web.queries.CROWDED_SCORE", 3)
+    stale = {score: 10 if score % 3 else 0 for score in range(0, 101)}  # a hint that matches nothing stored
+    for params in [ListParams(sort="ghost"), ListParams(sort="low"), ListParams(risk="high", sort="ghost")]:
+        bands = list(candidate_bands(params, NOW, NOW, scores=stale))
+        assert any(set(flt) >= {"health.ghost_score", "first_seen"} for band in bands for flt in band.queries)
+        seen: dict[object, int] = {}
+        for band in bands:
+            for flt in band.queries:
+                ranges = [k for k, v in flt.items() if isinstance(v, dict)]
+                assert len(ranges) <= 1 and (not ranges or list(flt)[-1] == ranges[0])  # range on the last key
+                plan = list_db.command("explain", {"find": "jobs", "filter": flt})["queryPlanner"]["winningPlan"]
+                assert plan.get("inputStage", {}).get("stage") == "IXSCAN", (flt, plan)
+                for doc in list_db["jobs"].find(flt, {"_id": 1, "promotion": 1}):
+                    if band.keep is None or band.keep(doc):
+                        seen[doc["_id"]] = seen.get(doc["_id"], 0) + 1
+        assert all(n == 1 for n in seen.values()), params  # disjoint
+        if not params.risk:  # complete (active promotions come from their own first band)
+            assert len(seen) == list_db["jobs"].count_documents({}), params
