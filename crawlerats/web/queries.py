@@ -327,30 +327,35 @@ def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
 
 def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping[float, int], anchor: datetime,
                         cutoff: datetime | None, keep: Callable[[Mapping[str, Any]], bool]) -> Iterator[Band]:
-    """Score bands sized by `counts` (postings per score, a possibly stale hint: it changes only the bands'
-    sizes, never what they cover). Walking the integer scores in sort order, a score holding more than
-    `CROWDED_SCORE` postings is read alone, newest posted first, in posted-date sub-bands (`{health.ghost_score:
-    s}` + the "newest" bands: `web_ghost_posted_at` / `web_ghost_posted`); the scores between crowded ones are
-    read as ranges (on `prefix` + the score, last key of its index) cut after about `CROWDED_SCORE` postings."""
+    """One band per integer score, as `_ghost_bands` (on `prefix` + the score, the last key of its index), except
+    that a score `counts` (postings per score, a hint that may be stale: it changes how a score is read, never
+    what is covered) says holds more than `CROWDED_SCORE` postings is read alone, newest posted first, in
+    posted-date sub-bands (`{health.ghost_score: s}` + the "newest" bands: `web_ghost_posted_at` /
+    `web_ghost_posted`), with the scores strictly between it and the next integer in their own band."""
     key = "health.ghost_score"
-    near, far = ("$gt", "$lt") if ascending else ("$lt", "$gt")  # the bound already passed / still ahead
-    inclusive_far = "$lte" if ascending else "$gte"
-    passed: float | None = None
-    pending = 0
-    for score in GHOST_BANDS[::-1] if ascending else GHOST_BANDS:
-        n = counts.get(score, 0)
-        crowded = n > CROWDED_SCORE
-        if not crowded and pending + n <= CROWDED_SCORE:
-            pending += n
-            continue
-        rng = {near: passed} if passed is not None else {}
-        if crowded:  # the range before the score (exclusive), then the score alone in sub-bands
-            yield Band(({**prefix, key: {**rng, far: score}},), keep)
-            yield from _newest_bands({key: score}, anchor, cutoff, keep)
-        else:  # the range up to and including this score
-            yield Band(({**prefix, key: {**rng, inclusive_far: score}},), keep)
-        passed, pending = score, 0
-    yield Band(({**prefix, key: {near: passed} if passed is not None else {"$gte": float("-inf")}},), keep)
+
+    def ranged(rng: dict[str, Any]) -> Band:
+        return Band(({**prefix, key: rng},), keep)
+
+    if ascending:
+        for score in GHOST_BANDS[::-1]:  # [.., 1), [1, 2), ... [100, 101), then [101, ..)
+            if counts.get(score, 0) > CROWDED_SCORE:
+                if score == GHOST_BANDS[-1]:
+                    yield ranged({"$lt": score})
+                yield from _newest_bands({key: score}, anchor, cutoff, keep)
+                yield ranged({"$gt": score, "$lt": score + 1})
+            else:
+                yield ranged({"$lt": score + 1} if score == GHOST_BANDS[-1] else {"$gte": score, "$lt": score + 1})
+        yield ranged({"$gte": GHOST_BANDS[0] + 1})
+    else:
+        for score in GHOST_BANDS:  # [100, ..), [99, 100), ... [0, 1), then [.., 0)
+            upper = {} if score == GHOST_BANDS[0] else {"$lt": score + 1}
+            if counts.get(score, 0) > CROWDED_SCORE:
+                yield ranged({"$gt": score, **upper})
+                yield from _newest_bands({key: score}, anchor, cutoff, keep)
+            else:
+                yield ranged({"$gte": score, **upper})
+        yield ranged({"$lt": GHOST_BANDS[-1]})
     yield Band(({**prefix, key: None},), keep)
 
 
