@@ -31,8 +31,7 @@ from scrapy.http import Response
 from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.spiders.base import AtsSpider
-from crawlerats.spiders.pages import html_page
-from crawlerats.spiders.rows import parse_rows, unseen
+from crawlerats.spiders.rows import read_html_list
 
 _HOST_GROUP = r"(?P<host>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+)"
 _PORTAL = r"(?P<portal>(?:[a-z]{2}_[A-Z]{2}/)?[A-Za-z0-9_-]+)"
@@ -71,13 +70,13 @@ class AvatureSpider(AtsSpider):
         return self.request(board, url, self.parse_page, cb_kwargs={"offset": offset})
 
     def parse_page(self, response: Response, board: Board, offset: int) -> Iterator[Any]:
-        markup = html_page(response)
-        if markup is None:
-            self.board_failed(board, f"not_html at {response.url}")
-            return
-        rows = parse_rows(self, board, markup.css("article.article--result"), lambda a: self.row(a, response.url))
-        stop = self.page_guard(board, [row["id"] for row in rows])
-        yield from self.emit(board, unseen(self, board, rows, lambda row: row["id"]), self.posting)
+        yield from read_html_list(
+            self, response, board, select=lambda markup: markup.css("article.article--result"),
+            row=lambda a: self.row(a, response.url), id_of=lambda row: row["id"], build=self.posting,
+            then=lambda markup, rows, stop: self.follow(markup, rows, stop, board, offset))
+
+    def follow(self, markup: Selector, rows: list[Any], stop: str | None, board: Board, offset: int) -> Iterator[Any]:
+        """After a list page: the next offset while the legend's total says more remain, else the board's end."""
         legend = _LEGEND.search(_text(markup.css(".list-controls__text__legend ::text").getall()) or "")
         total = int(re.sub(r"\D", "", legend.group(1))) if legend else None
         following = offset + len(rows)

@@ -40,9 +40,8 @@ from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.discovery import jsonld as ld
 from crawlerats.spiders.base import AtsSpider, dicts
-from crawlerats.spiders.detail_fallback import ListedFallback
-from crawlerats.spiders.pages import html_page
-from crawlerats.spiders.rows import parse_rows, unseen
+from crawlerats.spiders.detail_fallback import JsonLdListedFallback
+from crawlerats.spiders.rows import read_html_list, unseen, until_empty
 
 _PORTAL = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _HOST = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+\.[a-z]{2,}")
@@ -76,7 +75,7 @@ def _listed_location(text: str) -> Any:
     return text.strip()
 
 
-class IcimsSpider(ListedFallback, AtsSpider):
+class IcimsSpider(JsonLdListedFallback, AtsSpider):
     name = "icims"
     payload = "html"
     board_urls = (
@@ -182,22 +181,11 @@ class IcimsSpider(ListedFallback, AtsSpider):
         return self.request(board, url, self.parse_search, cb_kwargs={"page": page})
 
     def parse_search(self, response: Response, board: Board, page: int) -> Iterator[Any]:
-        markup = html_page(response)
-        if markup is None:
-            self.board_failed(board, f"not_html at {response.url}")
-            return
-        rows = parse_rows(self, board, markup.css("a.iCIMS_Anchor"), lambda anchor: self.row(anchor, response.url))
-        stop = self.page_guard(board, [row["id"] for row in rows])
-        fresh = unseen(self, board, rows, lambda row: row["id"])
-        for row in fresh:
-            self.mark_seen(board, row["id"])
-        yield from self.emit(board, fresh, lambda b, r: self.detail_request(b, r["page_url"], r))
-        if stop:
-            self.board_truncated(board, stop)
-        elif rows:
-            yield self.search_page(board, page + 1)
-        else:
-            self.board_finished(board)
+        yield from read_html_list(
+            self, response, board, select=lambda markup: markup.css("a.iCIMS_Anchor"),
+            row=lambda anchor: self.row(anchor, response.url), id_of=lambda row: row["id"],
+            build=lambda b, r: self.detail_request(b, r["page_url"], r), mark_seen=True,
+            then=until_empty(self, board, lambda: self.search_page(board, page + 1)))
 
     @staticmethod
     def row(anchor: Selector, page_url: str) -> dict[str, Any] | None:
@@ -227,13 +215,6 @@ class IcimsSpider(ListedFallback, AtsSpider):
         return {"id": job_id, "title": title or None, "page_url": url, "fields": fields,
                 "url": re.sub(r"[?&]in_iframe=1\b", "", url), "teaser": _text(container.css(
                     "div.description ::text").getall())}
-
-    def parse_detail(self, response: Response, board: Board, listed: dict[str, Any]) -> Iterator[Any]:
-        page = html_page(response)
-        postings = ld.job_postings(page)[0] if page is not None else []
-        if not postings:
-            self.crawler.stats.inc_value("crawlerats/detail_failed/no_jobposting")
-        yield from self.emit(board, [listed], lambda b, r: self.posting(b, r, postings[0] if postings else None))
 
     def posting(self, board: Board, row: dict[str, Any], ld_posting: dict[str, Any] | None) -> Any:
         p = ld_posting or {}

@@ -31,9 +31,8 @@ from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.discovery import jsonld as ld
 from crawlerats.spiders.base import AtsSpider
-from crawlerats.spiders.detail_fallback import ListedFallback
-from crawlerats.spiders.pages import html_page
-from crawlerats.spiders.rows import parse_rows, unseen
+from crawlerats.spiders.detail_fallback import JsonLdListedFallback
+from crawlerats.spiders.rows import read_html_list
 
 _PAGINATION = re.compile(r"(\d[\d,]*)\s*[-–]\s*(\d[\d,]*)\s+of\s+(\d[\d,]*)")
 
@@ -42,7 +41,7 @@ def _text(values: list[str]) -> str | None:
     return " ".join(" ".join(values).split()) or None
 
 
-class JobviteSpider(ListedFallback, AtsSpider):
+class JobviteSpider(JsonLdListedFallback, AtsSpider):
     name = "jobvite"
     payload = "html"
     board_urls = (
@@ -59,17 +58,15 @@ class JobviteSpider(ListedFallback, AtsSpider):
         return self.request(board, url, self.parse_page, cb_kwargs={"number": number})
 
     def parse_page(self, response: Response, board: Board, number: int) -> Iterator[Any]:
-        markup = html_page(response)
-        if markup is None:
-            self.board_failed(board, f"not_html at {response.url}")
-            return
         link = re.compile(rf"/{re.escape(board.company)}/job/([A-Za-z0-9]+)/?(?:[?#]|$)", re.I)
-        rows = parse_rows(self, board, markup.xpath("//a[@href]"), lambda anchor: self.row(anchor, link))
-        stop = self.page_guard(board, [row["id"] for row in rows])
-        fresh = unseen(self, board, rows, lambda row: row["id"])
-        for row in fresh:
-            self.mark_seen(board, row["id"])
-        yield from self.emit(board, fresh, lambda b, r: self.detail_request(b, r["url"], r))
+        yield from read_html_list(
+            self, response, board, select=lambda markup: markup.xpath("//a[@href]"),
+            row=lambda anchor: self.row(anchor, link), id_of=lambda row: row["id"],
+            build=lambda b, r: self.detail_request(b, r["url"], r), mark_seen=True,
+            then=lambda markup, rows, stop: self.follow(markup, rows, stop, board, number))
+
+    def follow(self, markup: Selector, rows: list[Any], stop: str | None, board: Board, number: int) -> Iterator[Any]:
+        """After a list page: the next page while the pagination text says more remain, else the board's end."""
         counts = _PAGINATION.search(_text(markup.css(".jv-pagination-text ::text").getall()) or "")
         last, total = (int(counts.group(2).replace(",", "")), int(counts.group(3).replace(",", ""))) if counts \
             else (0, 0)
@@ -92,13 +89,6 @@ class JobviteSpider(ListedFallback, AtsSpider):
         return {"id": match.group(1), "title": _text(anchor.xpath(".//text()").getall()),
                 "url": urljoin("https://jobs.jobvite.com/", href.split("?")[0]),
                 "location": _text(row.css(".jv-job-list-location ::text").getall())}
-
-    def parse_detail(self, response: Response, board: Board, listed: dict[str, Any]) -> Iterator[Any]:
-        page = html_page(response)
-        postings = ld.job_postings(page)[0] if page is not None else []
-        if not postings:
-            self.crawler.stats.inc_value("crawlerats/detail_failed/no_jobposting")
-        yield from self.emit(board, [listed], lambda b, r: self.posting(b, r, postings[0] if postings else None))
 
     def posting(self, board: Board, row: dict[str, Any], ld_posting: dict[str, Any] | None) -> Any:
         p = ld_posting or {}

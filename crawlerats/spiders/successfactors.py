@@ -35,8 +35,7 @@ from crawlerats import normalize as n
 from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.spiders.base import AtsSpider
-from crawlerats.spiders.pages import html_page
-from crawlerats.spiders.rows import parse_rows, unseen
+from crawlerats.spiders.rows import read_html_list, unseen
 
 _HOST = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+\.[a-z]{2,}")
 _HOST_GROUP = r"(?P<company>[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+)"
@@ -135,13 +134,15 @@ class SuccessfactorsSpider(AtsSpider):
         return self.request(board, url, self.parse_search, cb_kwargs={"startrow": startrow})
 
     def parse_search(self, response: Response, board: Board, startrow: int) -> Iterator[Any]:
-        markup = html_page(response)
-        if markup is None:
-            self.board_failed(board, f"not_html at {response.url}")
-            return
-        rows = parse_rows(self, board, markup.css("tr.data-row"), lambda tr: self.search_row(tr, response.url))
-        stop = self.page_guard(board, [row["id"] for row in rows])
-        yield from self.emit(board, unseen(self, board, rows, lambda row: row["id"]), self.search_posting)
+        yield from read_html_list(
+            self, response, board, select=lambda markup: markup.css("tr.data-row"),
+            row=lambda tr: self.search_row(tr, response.url), id_of=lambda row: row["id"], build=self.search_posting,
+            then=lambda markup, rows, stop: self.follow_search(markup, rows, stop, board, startrow))
+
+    def follow_search(self, markup: Selector, rows: list[Any], stop: str | None, board: Board,
+                      startrow: int) -> Iterator[Any]:
+        """After a search page: the next startrow while the pagination label's total says more remain, else the
+        board's end."""
         total = _TOTAL.search(_text(markup.css(".paginationLabel ::text").getall()) or "")
         count = int(re.sub(r"\D", "", total.group(1))) if total else None
         following = startrow + len(rows)

@@ -34,8 +34,7 @@ from crawlerats import normalize as n
 from crawlerats.ats import BoardUrl
 from crawlerats.board import Board
 from crawlerats.spiders.base import AtsSpider
-from crawlerats.spiders.pages import html_page
-from crawlerats.spiders.rows import parse_rows, unseen
+from crawlerats.spiders.rows import read_html_list, until_empty
 
 _BOARD_ID = re.compile(r"(?P<pod>[a-z0-9]+)/(?P<podcode>[a-z0-9]+)/(?P<org>[A-Za-z0-9_]+)/(?P<cws>\d+)")
 _CODED_PLACE = re.compile(r"(?P<region>[A-Z]{2}) - (?P<city>.+)")
@@ -77,20 +76,10 @@ class TaleoSpider(AtsSpider):
         return self.request(board, url, self.parse_page, cb_kwargs={"number": number})
 
     def parse_page(self, response: Response, board: Board, number: int) -> Iterator[Any]:
-        markup = html_page(response)
-        if markup is None:
-            self.board_failed(board, f"not_html at {response.url}")
-            return
-        rows = parse_rows(self, board, markup.css("div.oracletaleocwsv2-accordion-head-info"),
-                          lambda head: self.row(head, response.url))
-        stop = self.page_guard(board, [row["rid"] for row in rows])
-        yield from self.emit(board, unseen(self, board, rows, lambda row: row["rid"]), self.posting)
-        if stop:
-            self.board_truncated(board, stop)
-        elif rows:
-            yield self.page(board, number + 1)
-        else:
-            self.board_finished(board)
+        yield from read_html_list(
+            self, response, board, select=lambda markup: markup.css("div.oracletaleocwsv2-accordion-head-info"),
+            row=lambda head: self.row(head, response.url), id_of=lambda row: row["rid"], build=self.posting,
+            then=until_empty(self, board, lambda: self.page(board, number + 1)))
 
     @staticmethod
     def row(head: Selector, page_url: str) -> dict[str, Any] | None:
