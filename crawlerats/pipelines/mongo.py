@@ -200,11 +200,7 @@ class MongoWriterPipeline:
             except PyMongoError as exc:
                 if attempt >= self.attempts:
                     self._give_up(items, exc)
-                delay = self.backoff * 2 ** (attempt - 1)
-                logger.warning("MongoDB write failed (%s); retry %d/%d in %.1f s", exc, attempt,
-                               self.attempts - 1, delay)
-                self.crawler.stats.inc_value("crawlerats/db/retries")
-                time.sleep(delay)
+                self._wait_before_retry("write", exc, attempt)
                 attempt += 1
                 continue
             acknowledged.update(nInserted=result.inserted_count, nUpserted=result.upserted_count,
@@ -236,13 +232,16 @@ class MongoWriterPipeline:
             except PyMongoError as exc:
                 if attempt == self.attempts:
                     self._give_up(items, exc)
-                delay = self.backoff * 2 ** (attempt - 1)
-                logger.warning("MongoDB last_seen update failed (%s); retry %d/%d in %.1f s", exc, attempt,
-                               self.attempts - 1, delay)
-                self.crawler.stats.inc_value("crawlerats/db/retries")
-                time.sleep(delay)
+                self._wait_before_retry("last_seen update", exc, attempt)
         self.crawler.stats.inc_value("crawlerats/db/touched", result.matched_count)
         return int(result.matched_count)
+
+    def _wait_before_retry(self, what: str, exc: Exception, attempt: int) -> None:
+        """Log and count a failed attempt, then sleep the exponential backoff before the next one."""
+        delay = self.backoff * 2 ** (attempt - 1)
+        logger.warning("MongoDB %s failed (%s); retry %d/%d in %.1f s", what, exc, attempt, self.attempts - 1, delay)
+        self.crawler.stats.inc_value("crawlerats/db/retries")
+        time.sleep(delay)
 
     def _storable(self, pending: list[tuple[Any, Any]], exc: Exception | None = None,
                   strict: bool = False) -> list[tuple[Any, Any]]:
