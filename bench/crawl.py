@@ -1,7 +1,8 @@
 """Benchmark: items/s of the full `scrapy crawl lever` into MongoDB vs a bare spider on the same URLs.
 
 Builds many Lever boards from the real shared payloads (ids and titles varied), serves them from a fast
-local server (nginx when installed, else aiohttp) and starts a real secantusd-py server. Each round uses a
+local server (nginx when installed, else aiohttp) and starts a real secantusd-py server, with the flags the
+embedded default runs with (`crawlerats.db.embedded.SERVER_OPTIONS`: standalone, no oplog). Each round uses a
 fresh database and runs, alternating so that both see the same machine load:
 
     bare, full (first crawl: every posting is new, all inserts),
@@ -17,7 +18,8 @@ plus best full over best bare. CPU seconds per item of the crawl process and of 
 which side limits the full crawl. The database figures that carry over to a real MongoDB deployment are
 counted by the crawl itself: round-trips (`crawlerats/db/round_trips`, every command sent) and documents
 written (`crawlerats/db/documents_written`), per board and per posting, and the outcomes (new, changed,
-unchanged, reopened). The closing table compares each figure with the issue-13 target. `--startup` times
+unchanged, reopened) and the postings the spider did not map (`crawlerats/spider/unmapped`: raw payload
+unchanged, docs/dedup.md). The closing table compares each figure with the issue-13 target. `--startup` times
 a crawl of one 50-posting board alone (full vs bare), which is mostly start-up.
 
     python bench/crawl.py [--boards 200] [--per-board 50] [--rounds 3] [--distinct] [--changed 0.1]
@@ -45,6 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from crawlerats.db.embedded import SERVER_OPTIONS  # noqa: E402
 from tests.lever_boards import SPOTIFY, VOLTUS, load, varied  # noqa: E402
 from tests.support.mongo import SecantusServer  # noqa: E402
 
@@ -212,7 +215,8 @@ def describe(label: str, r: Run) -> str:
                  f"{r.stats.get('crawlerats/db/documents_written', 0)} (jobs "
                  f"{r.stats.get('crawlerats/db/documents_written/jobs', 0)}), health computed "
                  f"{r.stats.get('crawlerats/health/computed', 0)}, features computed "
-                 f"{r.stats.get('crawlerats/dedup/features_computed', 0)}; {outcomes}")
+                 f"{r.stats.get('crawlerats/dedup/features_computed', 0)}, not mapped by the spider "
+                 f"{r.stats.get('crawlerats/spider/unmapped', 0)}; {outcomes}")
     return line
 
 
@@ -293,7 +297,7 @@ def main() -> None:
     sites = write_boards(root, opts.boards, opts.per_board, opts.distinct)
     expected = len(sites) * opts.per_board
     server, mirror, kind = start_server(root)
-    mongo = SecantusServer(work / "db").start()
+    mongo = SecantusServer(work / "db", options=SERVER_OPTIONS).start()  # as the embedded default runs
     stats_file = work / "stats.json"
     env = {**os.environ, "BENCH_MIRROR": mirror, "BENCH_BOARDS": ",".join(sites),
            "BENCH_STATS_FILE": str(stats_file)}

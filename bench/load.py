@@ -1,7 +1,7 @@
 """Load bench (issue 8): crawl N Lever boards (default 2,000 x 50 = 100,000 postings) served locally.
 
 Starts a local aiohttp server that generates real-shaped Lever pages (cloned from the shared Lever fixture)
-and a SecantusDB server (or uses MONGO_URI), runs `scrapy crawl lever` as a subprocess, samples its RSS
+and a SecantusDB server with the embedded default's flags (or uses MONGO_URI), runs `scrapy crawl lever` as a subprocess, samples its RSS
 from /proc every 0.2 s, and prints peak RSS, throughput and documents lost. A baseline run with
 `--baseline-boards` (default 100) is measured first in the same invocation; the ratio of peak RSS between
 the full and the baseline run shows whether memory stays bounded as the crawl grows 20x.
@@ -36,6 +36,7 @@ from pymongo import MongoClient
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from crawlerats.db.embedded import SERVER_OPTIONS  # noqa: E402
 from tests.support.mongo import SecantusServer  # noqa: E402
 from tests.support.paths import fixture  # noqa: E402
 
@@ -178,7 +179,7 @@ def main() -> None:
     server = None
     uri = os.environ.get("MONGO_URI")
     if not uri:
-        server = SecantusServer().start()
+        server = SecantusServer(options=SERVER_OPTIONS).start()  # as the embedded default runs
         uri = server.uri
     try:
         base = crawl(args.baseline_boards, args.per_board, mirror, uri, "load_baseline", label="baseline")

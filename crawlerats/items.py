@@ -93,6 +93,10 @@ class JobItem(scrapy.Item):
     content_hash = scrapy.Field()
     #: Digest of every crawled field (`fingerprint()`): an equal one means the crawled content is unchanged.
     fingerprint = scrapy.Field()
+    #: Digest of the raw ATS payload the spider mapped this posting from (with the board and the mapping code's
+    #: version), set by spiders that map a posting from its payload alone (`AtsSpider.raw_fingerprints`):
+    #: equal on the next crawl = the spider need not map the posting again (`unmapped_item`). None otherwise.
+    raw_fingerprint = scrapy.Field()
     updated_seen_at = scrapy.Field()
     repost_of = scrapy.Field()
     repost_count = scrapy.Field()
@@ -128,7 +132,10 @@ class PostingState:
     is stored; `looked_up` says whether any stage looked (without a dedup stage it is unknown). `outcome` is
     one of `OUTCOMES` (None without a dedup stage). `fast` marks an unchanged posting on the fast path: the
     dedup stage copied what is stored instead of recomputing it. `health_changed` says whether the item's
-    `health` differs from the stored one (set by the scoring stage).
+    `health` differs from the stored one (set by the scoring stage). `unmapped` marks an item the spider did
+    not map because its raw payload has the stored `raw_fingerprint` (`unmapped_item`): it carries the posting's
+    identity only until the dedup stage fills its crawled fields from the stored document. `dropped` is why
+    the dedup stage could not do that (the stored copy changed meanwhile): the item is dropped, counted.
     """
 
     stored: dict[str, Any] | None = None
@@ -137,9 +144,12 @@ class PostingState:
     outcome: str | None = None
     fast: bool = False
     health_changed: bool = True
+    unmapped: bool = False
+    dropped: str | None = None
 
     def __repr__(self) -> str:
-        return f"PostingState(outcome={self.outcome!r}, fast={self.fast}, health_changed={self.health_changed})"
+        return (f"PostingState(outcome={self.outcome!r}, fast={self.fast}, health_changed={self.health_changed}, "
+                f"unmapped={self.unmapped})")
 
 
 def state_of(item: Any) -> PostingState:
@@ -152,3 +162,11 @@ def state_of(item: Any) -> PostingState:
         item["status"] = "open"
         item["closed_at"] = None
     return state
+
+
+def unmapped_item(ats: str, company: str, job_id: str, raw_fingerprint: str) -> JobItem:
+    """The item of a posting whose raw payload has the stored `raw_fingerprint`: its identity and that digest,
+    `PostingState.unmapped`; the dedup stage fills the crawled fields from the stored document (docs/dedup.md)."""
+    item = JobItem(ats=ats, company=company, job_id=job_id, raw_fingerprint=raw_fingerprint)
+    state_of(item).unmapped = True
+    return item

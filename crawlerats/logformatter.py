@@ -5,6 +5,7 @@ before any extension or pipeline can log a URI."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from itemadapter import ItemAdapter, is_item
@@ -25,10 +26,18 @@ def item_key(item: Any) -> str:
 class OneLineLogFormatter(LogFormatter):
     """Scrapy's LogFormatter with the item replaced by its key in `dropped`, `item_error` and `scraped`."""
 
+    def __init__(self, log_scraped: bool = True) -> None:
+        super().__init__()
+        #: Whether "Scraped" lines (DEBUG) can reach a log at all: when LOG_LEVEL is above DEBUG, `scraped`
+        #: returns None and Scrapy builds no log record per item (5 % of an unchanged re-crawl's CPU).
+        self.log_scraped = log_scraped
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OneLineLogFormatter:
         install_log_redaction()
-        return cls()
+        level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
+        numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        return cls(log_scraped=not isinstance(numeric, int) or numeric <= logging.DEBUG)
 
     def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> LogFormatterResult:
         result = super().dropped(item, exception, response, spider)
@@ -39,6 +48,8 @@ class OneLineLogFormatter(LogFormatter):
         result = super().item_error(item, exception, response, spider)
         return {**result, "msg": "Error processing %(key)s", "args": {"key": item_key(item)}}
 
-    def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult:
+    def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult | None:  # type: ignore[override]
+        if not self.log_scraped:
+            return None
         result = super().scraped(item, response, spider)
         return {**result, "msg": "Scraped %(key)s from %(src)s", "args": {**result["args"], "key": item_key(item)}}

@@ -92,6 +92,10 @@ ITEM_PIPELINES = {
     "crawlerats.pipelines.mongo.MongoWriterPipeline": 800,
 }
 EXTENSIONS = {
+    # Off (REMOTE_CONTROL_ENABLED / TELNETCONSOLE_ENABLED are False) and not even imported: the remote control
+    # extension imports aiohttp's web server, the telnet console twisted.conch, at every crawl's start-up.
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
     "crawlerats.extensions.monitors.MonitorsExtension": 850,
     "crawlerats.extensions.crawl_record.CrawlRecordExtension": 860,
     "crawlerats.extensions.crawl_summary.CrawlSummaryExtension": 890,

@@ -13,6 +13,7 @@ from pymongo.database import Database
 
 from crawlerats.db.indexes import ensure_indexes
 from crawlerats.dedup.engine import Counters, DedupEngine
+from crawlerats.dedup.features import features, index_keys, title_band
 from crawlerats.items import JobItem
 from crawlerats.pipelines.mongo import upsert_operation
 
@@ -79,3 +80,14 @@ def test_candidate_reads_are_capped_per_batch_and_counted(mongo_db: Database) ->
     uncapped = DedupEngine(mongo_db, lambda: NOW, "c2", boilerplate_band_max=10**6).process_batch(
         [posting(f"new{i}", f"Other {i}") for i in range(3)])
     assert uncapped.candidates_capped == 0 and uncapped.candidates == 120
+
+
+def test_band_documents_backfilled_from_stored_postings_carry_the_title_key(mongo_db: Database) -> None:
+    """A database from before `job_bands`: the copied keys are those the engine writes (`index_keys`), title
+    key included, so a stored posting whose text bands are boilerplate is still found by its title."""
+    feats = features({"title": "Role Repost", "description_text": TEXT, "location": "Berlin"})
+    mongo_db.jobs.insert_one({"ats": "greenhouse", "company": "boiler", "job_id": "old", "status": "closed",
+                              "dedup": feats.as_subdocument()})
+    ensure_indexes(mongo_db)
+    assert mongo_db.job_bands.find_one({"job_id": "old"})["bands"] == index_keys(feats)
+    assert mongo_db.job_bands.count_documents({"bands": title_band(feats.title_key)}) == 1

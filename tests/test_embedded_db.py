@@ -48,7 +48,11 @@ def test_embedded_round_trip_through_crawlerats_db(ats_server: AtsServer, tmp_pa
         assert f"mongodb://127.0.0.1:{port}/crawlerats" in line
         client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{port}/", tz_aware=True, serverSelectionTimeoutMS=10000)
         titles = sorted(d["title"] for d in client.crawlerats.jobs.find())
+        # standalone (SERVER_OPTIONS): the crawl's writes left no oplog behind (issue 13: its cost per write)
+        oplog = client.local["oplog.rs"].count_documents({})
+        hello = client.admin.command("hello")
         client.close()
+        assert "setName" not in hello and oplog == 0
         assert titles == ["Android Engineer - Experience", "Artist & Label Partnerships Contractor, Vietnam"]
     finally:
         proc.terminate()

@@ -5,7 +5,9 @@ the real Lever payloads, each step crawled into one database with the fast path 
 Steps: a first crawl; an hour later one description edited and two postings removed (closed); a day later
 one removed posting back under a new id (a repost) and the other back under its own (reopened); minutes
 later nothing changed. After every step the stored documents and events of both databases are equal field
-by field, and the last step's stats show the fast path doing nothing but moving `last_seen`.
+by field, and the last step's stats show the fast path doing nothing but moving `last_seen`. The steps come
+after the payloads' posted dates, so the spider takes raw fingerprints: within a day the unchanged postings are
+not even mapped (unmapped items, filled from the stored documents), a day later they are (health is rescored).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from tests.support.ats_server import AtsServer
 from tests.support.crawl import run_crawl
 
 BOARD_A, BOARD_B = "fast-a", "fast-b"
-STEPS = (datetime(2026, 3, 1, 9, 0, tzinfo=UTC), datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
-         datetime(2026, 3, 2, 10, 30, tzinfo=UTC), datetime(2026, 3, 2, 10, 45, tzinfo=UTC))
+STEPS = (datetime(2026, 9, 1, 9, 0, tzinfo=UTC), datetime(2026, 9, 1, 10, 0, tzinfo=UTC),
+         datetime(2026, 9, 2, 10, 30, tzinfo=UTC), datetime(2026, 9, 2, 10, 45, tzinfo=UTC))
 
 
 def boards(step: int) -> dict[str, list[dict[str, Any]]]:
@@ -77,19 +79,23 @@ def test_fast_path_stores_what_the_full_path_stores(ats_server: AtsServer, crawl
             for field in doc.keys() | slow_jobs[job_id].keys():
                 assert doc.get(field) == slow_jobs[job_id].get(field), (step, job_id, field)
         assert fast_events == slow_events, step
+        assert all(d.get("raw_fingerprint") for d in fast_jobs.values()), step  # stored by both runs alike
         if step == 1:  # the edit and the closings go down the full path in both runs
             assert stats["crawlerats/outcome/changed"] == 1 and stats["crawlerats/dedup/closed"] == 2
             assert stats["crawlerats/dedup/features_computed"] == 1
+            assert stats["crawlerats/spider/unmapped"] == 7  # the other 7 listed postings were not mapped
         if step == 2:  # a day passed: every open posting is rescored, the repost and the reopening are found
             assert stats["crawlerats/outcome/new"] == 1 and stats["crawlerats/outcome/reopened"] == 1
             assert stats["crawlerats/dedup/reposted"] == 1
             assert stats["crawlerats/health/computed"] == 10
+            assert "crawlerats/spider/unmapped" not in stats  # stored health out of date: every posting mapped
             assert all(d["health"]["scored_at"] == STEPS[2] for d in fast_jobs.values() if d["status"] == "open")
         # the full path computes everything
         assert slow.get("crawlerats/dedup/features_computed") == sum(map(len, boards(step).values()))
 
     # The last crawl saw the same content: no features, no scoring, no health written, every last_seen moved.
     assert stats["crawlerats/outcome/unchanged"] == 10 and stats["item_scraped_count"] == 10
+    assert stats["crawlerats/spider/unmapped"] == 10 and "crawlerats/dropped/unmapped_stale" not in stats
     for name in ("crawlerats/dedup/features_computed", "crawlerats/health/computed", "crawlerats/health/changed",
                  "crawlerats/outcome/new", "crawlerats/outcome/changed", "crawlerats/outcome/reopened"):
         assert name not in stats, name

@@ -54,7 +54,8 @@ def test_lever_documents_match_the_contract(ats_server: AtsServer, crawl_setting
     director = jobs.find_one({"company": "voltus", "title": "Director of Communications"})
     assert director is not None
     assert director["salary"] == {"min": 180000.0, "max": 210000.0, "currency": "USD", "interval": "year",
-                                  "raw": "USD 180,000 - 210,000 per year"}
+                                  "raw": "USD 180,000 - 210,000 per year", "annual_min": 180000.0,
+                                  "annual_max": 210000.0}  # the annual range: added by the validation stage
     assert director["salary_raw"] == {"salaryRange": {"min": 180000, "max": 210000, "currency": "USD",
                                                       "interval": "per-year-salary"}}
     assert director["workplace_type"] == "remote"

@@ -3,6 +3,7 @@ obsolete indexes dropped, no index on a field every crawl rewrites."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import MongoClient, monitoring
@@ -55,6 +56,18 @@ def test_indexes_are_created_only_when_missing_and_obsolete_ones_dropped(mongo_u
         client.close()
 
 
+def test_an_index_whose_definition_changed_is_recreated_once(mongo_db: Database) -> None:
+    """`web_promotion` from before it was sparse: recreated sparse (its few entries only), then left alone."""
+    mongo_db.jobs.create_index([("promotion.until", -1)], name="web_promotion")
+    mongo_db.jobs.insert_many([{"ats": "lever", "company": "acme", "job_id": str(n)} for n in range(3)])
+    ensure_indexes(mongo_db)
+    listed = {ix["name"]: ix for ix in mongo_db.jobs.list_indexes()}
+    assert listed["web_promotion"].get("sparse") is True and listed["web_repost_of"].get("sparse") is True
+    before = {name: dict(ix) for name, ix in listed.items()}
+    ensure_indexes(mongo_db)
+    assert {ix["name"]: dict(ix) for ix in mongo_db.jobs.list_indexes()} == before
+
+
 def test_band_keys_of_stored_postings_are_copied_once_into_job_bands(mongo_db: Database) -> None:
     """A database from before `job_bands`: its postings' stored band keys stay findable (closed ones too)."""
     mongo_db.jobs.insert_many([
@@ -66,3 +79,29 @@ def test_band_keys_of_stored_postings_are_copied_once_into_job_bands(mongo_db: D
     assert [(d["job_id"], d["bands"]) for d in mongo_db.job_bands.find({"bands": {"$in": [12]}})] == [("1", [11, 12])]
     assert mongo_db.job_bands.count_documents({}) == 1
     assert "dedup_bands" not in {ix["name"] for ix in mongo_db.jobs.list_indexes()}
+
+
+def test_stored_postings_get_their_search_documents_once(mongo_db: Database) -> None:
+    """A database from before `job_search`: every stored posting gets its search document before the search index
+    is created; a backfill cut short (the identity index there, the search index not) runs again, keeping the
+    documents already written."""
+    from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX, search_fields
+
+    mongo_db.jobs.insert_many([
+        {"ats": "lever", "company": "acme", "job_id": "1", "title": "Data Engineer", "company_name": "Acme",
+         "status": "closed", "first_seen": datetime(2026, 3, 1, tzinfo=UTC)},
+        {"ats": "lever", "company": "acme", "job_id": "2", "title": "Sales Lead", "status": "open"},
+    ])
+    mongo_db[SEARCH_COLLECTION].create_index([("ats", 1), ("company", 1), ("job_id", 1)], name="posting",
+                                             unique=True)
+    mongo_db[SEARCH_COLLECTION].insert_one({"ats": "lever", "company": "acme", "job_id": "2", "grams": ["kept"]})
+    ensure_indexes(mongo_db)
+    docs = {d["job_id"]: d for d in mongo_db[SEARCH_COLLECTION].find({}, {"_id": 0})}
+    first = mongo_db.jobs.find_one({"job_id": "1"})
+    assert docs["1"] == {"ats": "lever", "company": "acme", "job_id": "1", "job": first["_id"], **search_fields(first)}
+    assert docs["1"]["status"] == "closed" and "gin" in docs["1"]["grams"] and "acm" in docs["1"]["grams"]
+    assert docs["2"]["grams"] == ["kept"]  # written meanwhile (by a crawl): left alone
+    assert SEARCH_INDEX in {ix["name"] for ix in mongo_db[SEARCH_COLLECTION].list_indexes()}
+    mongo_db.jobs.insert_one({"ats": "lever", "company": "acme", "job_id": "3", "title": "Recruiter"})
+    ensure_indexes(mongo_db)  # once only: the search index exists
+    assert mongo_db[SEARCH_COLLECTION].count_documents({}) == 2

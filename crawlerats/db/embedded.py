@@ -35,6 +35,11 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 120.0
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+#: How the server runs, besides where. `--standalone`: no replica-set advertisement, hence no oplog, which
+#: SecantusDB otherwise writes (a diff of the document, encoded) for every document inserted or updated:
+#: measured 0.27 ms of server CPU per moved `last_seen` of a 14 KB posting (issue 13). Nothing here needs a
+#: replica set (no change streams, transactions or sessions); the writers retry their own idempotent writes.
+SERVER_OPTIONS: tuple[str, ...] = ("--standalone",)
 
 
 class EmbeddedServerError(RuntimeError):
@@ -182,7 +187,7 @@ class EmbeddedServer:
                         "ab")
         cmd = [sys.executable, "-m", "crawlerats.db.embedded_run", "--data-dir", str(self.data_dir), "--",
                "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage), "--log-level", "WARNING",
-               "--oplog-max-entries", "20000"]
+               *SERVER_OPTIONS]
         proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
                                 cwd=self.data_dir, umask=0o077)
         log.close()

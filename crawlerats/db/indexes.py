@@ -19,6 +19,9 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.database import Database
 
+from crawlerats.db.salary_backfill import SALARY_INDEX, backfill_annual_salary
+from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX, backfill_search
+
 logger = logging.getLogger(__name__)
 
 
@@ -55,38 +58,40 @@ JOBS: list[Index] = [
                                  ("health.ghost_score", DESCENDING)],
           "open postings (`{status: open}`: `crawlerats rescore`, the analysts' cookbook), by risk and score "
           "(riskiest open postings first, counts per risk, the web's score bands under a risk filter)"),
-    _jobs("health_ghost_score", [("health.ghost_score", DESCENDING)],
-          "the web list's ghost-score bands (`{health.ghost_score: range}`)"),
-    _jobs("posted_at", [("posted_at", DESCENDING)],
-          "the web list's posted-date bands (`{posted_at: range}`), newest first"),
 ]
 
 #: `jobs`, for the web views (crawlerats/web/queries.py): list bands, sorts and links. Add new ones here.
 WEB: list[Index] = [
     _jobs("web_first_seen", [("first_seen", DESCENDING)],
           "newest postings we saw (analysts' new postings per day; docs/analysts.md)"),
-    # SecantusDB loses documents equal to an inclusive bound when the range is on a key that is not the
-    # index's last (measured 0.7.0b3), so every range below is on the last key of the index it uses.
+    # SecantusDB loses documents equal to an inclusive bound when an equality prefix is followed by a range on a
+    # key that is not the index's last (measured 0.7.0b3), so every such range below is on the last key of the
+    # index it uses; a range on an index's leading key is exact (tests/test_index_plans.py checks every shape).
     _jobs("web_posted", [("posted_at", DESCENDING), ("first_seen", DESCENDING)],
-          "\"newest posted\" bands: posted_at null and a first_seen range"),
+          "\"newest posted\" bands: posted_at null and a first_seen range; by its leading key, the posted-date "
+          "bands (`{posted_at: range}`), newest first"),
     _jobs("web_risk_posted_at", [("health.risk", ASCENDING), ("posted_at", DESCENDING)],
           "\"newest posted\" bands under a risk filter (a posted_at range), and one whole risk level"),
     _jobs("web_risk_posted", [("health.risk", ASCENDING), ("posted_at", DESCENDING), ("first_seen", DESCENDING)],
           "\"newest posted\" bands under a risk filter: posted_at null and a first_seen range"),
     _jobs("web_ghost_posted_at", [("health.ghost_score", DESCENDING), ("posted_at", DESCENDING)],
-          "\"ghost score\" sorts: posted-date sub-bands inside one crowded score (a posted_at range)"),
+          "\"ghost score\" sorts: posted-date sub-bands inside one crowded score (a posted_at range); by its "
+          "leading key, the ghost-score bands (`{health.ghost_score: range}`) and riskiest postings first"),
     _jobs("web_ghost_posted", [("health.ghost_score", DESCENDING), ("posted_at", DESCENDING),
                                ("first_seen", DESCENDING)],
           "\"ghost score\" sorts: inside one crowded score, posted_at null and a first_seen range"),
-    _jobs("web_salary_max", [("salary.interval", ASCENDING), ("salary.max", DESCENDING)],
-          "\"highest salary\" bands: one pay interval and a salary.max range"),
-    _jobs("web_salary_min", [("salary.interval", ASCENDING), ("salary.max", DESCENDING), ("salary.min", DESCENDING)],
-          "\"highest salary\" bands: one pay interval, salary.max null and a salary.min range"),
+    _jobs("web_salary_annual", [("status", ASCENDING), ("salary.annual_max", DESCENDING)],
+          "\"highest salary\" bands and the salary filters: one status and a salary.annual_max range"),
+    _jobs("web_ats_workplace", [("ats", ASCENDING), ("workplace_type", ASCENDING), ("posted_at", DESCENDING),
+                                ("first_seen", DESCENDING)],
+          "\"newest posted\" bands under an ATS and a workplace filter: a posted_at range (exclusive bounds) or "
+          "value, or posted_at null and a first_seen range"),
+    # Sparse: only the few postings with the field have an entry, so the others' writes skip these two.
     _jobs("web_promotion", [("promotion.until", DESCENDING)],
-          "active promotions first in every list (`{promotion.until: {$gt: now}}`)"),
+          "active promotions first in every list (`{promotion.until: {$gt: now}}`); sparse", sparse=True),
     _jobs("web_company", [("company", ASCENDING), ("first_seen", DESCENDING)], "the company filter across ATSs"),
     _jobs("web_repost_of", [("repost_of.job_id", ASCENDING), ("repost_of.company", ASCENDING)],
-          "the job page: the postings that repost this one"),
+          "the job page: the postings that repost this one (`{repost_of.job_id: id}`); sparse", sparse=True),
 ]
 
 #: The other collections (docs/analysts.md lists them with their queries).
@@ -99,6 +104,14 @@ OTHERS: list[Index] = [
     Index("job_bands", "posting", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING)),
           "identity (unique): one band document per posting, upserted when its features are computed",
           {"unique": True}),
+    # Text search: the trigrams of each posting's title and company name, in their own collection so that the
+    # ~40 multikey entries per posting are written only when those change (crawlerats/db/search_index.py).
+    Index(SEARCH_COLLECTION, "posting", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING)),
+          "identity (unique): one search document per posting, written when it is new, its title, company name, "
+          "posted date or status change, or it closes", {"unique": True}),
+    Index(SEARCH_COLLECTION, SEARCH_INDEX, (("grams", ASCENDING), ("status", ASCENDING), ("posted", DESCENDING)),
+          "the web's text search (`?q=`): postings whose title or company name holds a trigram of a query word, "
+          "in posted-date bands (`{grams, status, posted: range}`, multikey)"),
     Index("job_events", "posting_at", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING),
                                        ("at", ASCENDING)), "a posting's history, in order (the job page, analysts)"),
     Index("job_events", "type_at", (("type", ASCENDING), ("at", DESCENDING)),
@@ -118,8 +131,13 @@ ALL: list[Index] = [*JOBS, *WEB, *OTHERS]
 #: `status_last_seen` (status, last_seen) held a field every crawl rewrites and served no query that
 #: `status_health_risk` does not; `web_risk` (health.risk, first_seen) was replaced by `web_risk_posted`.
 #: `dedup_bands` (ats, company, dedup.bands) moved to `job_bands.board_bands` (backfilled once, see
-#: `ensure_indexes`).
-DROPPED: dict[str, tuple[str, ...]] = {"jobs": ("status_last_seen", "web_risk", "dedup_bands")}
+#: `ensure_indexes`). `web_salary_max` (salary.interval, salary.max) and `web_salary_min` (.., salary.min) were
+#: replaced by `web_salary_annual` on the stored annualised salary (backfilled once, see `ensure_indexes`).
+#: `health_ghost_score` (health.ghost_score) and `posted_at` (posted_at) were prefixes of `web_ghost_posted_at`
+#: and `web_posted`, which serve their range queries by their leading key: each index cost ~0.08 ms of SecantusDB
+#: CPU on every write of every posting (issue 13).
+DROPPED: dict[str, tuple[str, ...]] = {"jobs": ("status_last_seen", "web_risk", "dedup_bands", "web_salary_max",
+                                                "web_salary_min", "health_ghost_score", "posted_at")}
 
 
 def _by_collection(indexes: list[Index]) -> dict[str, list[IndexModel]]:
@@ -139,14 +157,37 @@ def register_indexes(collection: str, indexes: list[IndexModel]) -> None:
     INDEXES[collection].extend(idx for idx in indexes if idx.document["name"] not in known)
 
 
+def _definition(index: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two indexes of one name the same: keys with directions, unique, sparse."""
+    keys = tuple((k, v if isinstance(v, str) else int(v)) for k, v in dict(index["key"]).items())
+    return keys, bool(index.get("unique")), bool(index.get("sparse"))
+
+
 def ensure_indexes(db: Database) -> None:
-    """Create the indexes that are missing (existing ones, by name, are left alone); drop `DROPPED` ones."""
+    """Create the indexes that are missing; drop `DROPPED` ones, and recreate one whose keys, `unique` or `sparse`
+    differ from the list (existing ones, by name and definition, are left alone)."""
     for collection, indexes in INDEXES.items():
-        existing = {ix["name"] for ix in db[collection].list_indexes()}
-        for name in sorted(existing.intersection(DROPPED.get(collection, ()))):
+        listed = {ix["name"]: ix for ix in db[collection].list_indexes()}
+        wanted = {idx.document["name"]: idx.document for idx in indexes}
+        dropped = set(listed) & set(DROPPED.get(collection, ()))
+        for name in sorted(dropped):
             db[collection].drop_index(name)
             logger.info("Dropped the unused index %s.%s", collection, name)
+        changed = {n for n in set(listed) & set(wanted) if _definition(listed[n]) != _definition(wanted[n])}
+        for name in sorted(changed):
+            db[collection].drop_index(name)
+            logger.info("Dropped the index %s.%s to recreate it with its new definition", collection, name)
+        existing = set(listed) - dropped - changed
         missing = [idx for idx in indexes if idx.document["name"] not in existing]
+        if collection == "jobs" and SALARY_INDEX in {idx.document["name"] for idx in missing}:
+            backfill_annual_salary(db)  # before the index: an interrupted backfill runs again next time
+        if collection == SEARCH_COLLECTION and SEARCH_INDEX in {idx.document["name"] for idx in missing}:
+            # identity first, then the documents, then the search index: an interrupted backfill runs again
+            first = [idx for idx in missing if idx.document["name"] != SEARCH_INDEX]
+            if first:
+                db[collection].create_indexes(first)
+            backfill_search(db)
+            missing = [idx for idx in missing if idx.document["name"] == SEARCH_INDEX]
         if missing:
             db[collection].create_indexes(missing)
             logger.info("Created indexes on %s: %s", collection, ", ".join(i.document["name"] for i in missing))
@@ -156,14 +197,18 @@ def ensure_indexes(db: Database) -> None:
 
 def _backfill_bands(db: Database, batch: int = 1000) -> None:
     """Once, when `job_bands` is first created on a database that already holds postings: copy each stored
-    posting's `dedup.bands` (so closed postings stay findable as repost candidates). `$setOnInsert`: a band
-    document a crawl wrote meanwhile wins."""
+    posting's index keys, `dedup.bands` plus its title key (as the dedup engine writes them, so closed postings
+    stay findable as repost candidates, also by title). `$setOnInsert`: a band document a crawl wrote meanwhile
+    wins."""
+    from crawlerats.dedup.features import stored_index_keys  # here: numpy/pycountry only when backfilling
+
     ops: list[UpdateOne] = []
     copied = 0
     for doc in db["jobs"].find({"dedup.bands": {"$exists": True}},
-                               {"_id": 0, "ats": 1, "company": 1, "job_id": 1, "dedup.bands": 1}, batch_size=batch):
+                               {"_id": 0, "ats": 1, "company": 1, "job_id": 1, "dedup.bands": 1, "dedup.title_key": 1},
+                               batch_size=batch):
         key = {"ats": doc["ats"], "company": doc["company"], "job_id": doc["job_id"]}
-        ops.append(UpdateOne(key, {"$setOnInsert": {"bands": doc["dedup"]["bands"]}}, upsert=True))
+        ops.append(UpdateOne(key, {"$setOnInsert": {"bands": stored_index_keys(doc["dedup"])}}, upsert=True))
         if len(ops) >= batch:
             db["job_bands"].bulk_write(ops, ordered=False)
             copied += len(ops)

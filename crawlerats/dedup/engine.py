@@ -1,9 +1,10 @@
 """Apply the dedup rules to a batch of items against MongoDB, with a bounded number of indexed queries.
 
-Per batch: one query loads the stored documents by key, one loads candidate matches (LSH band keys or
-the normalised title + location key, both indexed per company), one loads the open members of the
-duplicate groups those candidates belong to. Everything else happens in memory, so the cost per item
-depends on how many near-matches a posting has, never on how many postings are stored.
+Per batch: one query loads the stored documents by key, candidate matches are loaded through the band index
+(LSH band keys, the normalised title + location key and the title key, indexed per company; short `$in`
+lists, see `VALUES_PER_QUERY`), one query loads the open members of the duplicate groups those candidates
+belong to. Everything else happens in memory, so the cost per item depends on how many near-matches a
+posting has, never on how many postings are stored.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 
 from crawlerats.db.retry import no_retry
+from crawlerats.db.search_index import SEARCH_COLLECTION, close_operations
 from crawlerats.db.updates import board_clauses, conditional_set, key_only
 from crawlerats.dedup.events import make_event, write_events
 from crawlerats.dedup.features import (
@@ -28,11 +30,12 @@ from crawlerats.dedup.features import (
     features,
     index_keys,
     stored_features,
+    stored_index_keys,
     title_band,
     title_location_band,
 )
 from crawlerats.dedup.match import near_identical, same_role
-from crawlerats.items import fingerprint, state_of
+from crawlerats.items import CRAWLED_FIELDS, fingerprint, state_of
 from crawlerats.promote.store import end_for_closed
 
 logger = logging.getLogger(__name__)
@@ -66,18 +69,19 @@ BOILERPLATE_BAND_MAX = 50
 #: per batch, whatever the batch's size.
 CANDIDATES_PER_BATCH = 5000
 #: A board holding at most this many stored postings per batch item is read whole and matched in memory
-#: instead of through the band index: on SecantusDB one `$in` value of the multikey band index costs about
-#: half of fetching one posting (0.08 vs 0.16 ms), and every item brings 17 band values.
-SCAN_PER_ITEM = 8
+#: instead of through the band index (a first crawl: the board is empty or small next to the batch). Reading
+#: a posting whole costs about as much as looking up all of an item's 18 keys, so a larger bound only makes
+#: the batches of a growing board read it again and again (cost growing with the board).
+SCAN_PER_ITEM = 2
+#: Most values in one `$in` of the band query, and most job ids in one `$in` fetching the candidates.
+#: SecantusDB tests every row an index `$in` returns against the whole `$in` list, value by value (a Python
+#: comparison per value and array element): with one `$in` of the thousands of keys of 500 postings, that
+#: check was 78% of the server's time in the end-of-crawl recheck (py-spy), ~6-25 s per 500 postings of a
+#: 6,000-posting board; short lists keep the check per row small and the same whatever the batch size.
+VALUES_PER_QUERY = 64
+IDS_PER_QUERY = 200
 #: Up to this many items of a board, the band query is cheaper than counting the board first.
 BAND_QUERY_ITEMS = 2
-
-
-def _doc_keys(doc: dict[str, Any]) -> list[int]:
-    """A stored posting's index keys (`features.index_keys`) from its `dedup` subdocument."""
-    sub = doc.get("dedup") or {}
-    bands = list(sub.get("bands") or ())
-    return bands + [title_band(sub["title_key"])] if sub.get("title_key") else bands
 
 
 def key_of(doc: Any) -> Key:
@@ -203,14 +207,20 @@ class DedupEngine:
                  repost_min_age: timedelta = timedelta(days=7),
                  retry: Callable[[Callable[[], Any]], Any] = no_retry, fast_path: bool = True,
                  boilerplate_band_max: int = BOILERPLATE_BAND_MAX,
-                 candidates_per_batch: int = CANDIDATES_PER_BATCH) -> None:
+                 candidates_per_batch: int = CANDIDATES_PER_BATCH,
+                 keep_unmapped: Callable[[dict[str, Any]], bool] = lambda doc: True) -> None:
         self.db = db
+        #: Whether an unmapped item (`PostingState.unmapped`) of this stored document may stay without its
+        #: large text fields (the conditions later stages set, crawlerats/db/stored_fingerprints.py).
+        self.keep_unmapped = keep_unmapped
         #: A band value carried by more than this many postings of a board is boilerplate (see `_candidates`).
         self.boilerplate_band_max = boilerplate_band_max
         #: Most candidate rows read per board per batch.
         self.candidates_per_batch = candidates_per_batch
         #: Per board, the band values found to be boilerplate during this crawl (never searched again).
         self.boilerplate: dict[tuple[str, str], set[int]] = defaultdict(set)
+        #: Per board, the most stored postings counted during this crawl (see `_small_board`).
+        self.board_floor: dict[tuple[str, str], int] = {}
         #: Unchanged open postings reuse what is stored (no features, no matching); False = the full path.
         self.fast_path = fast_path
         #: Runs each database call; every call here is idempotent, so a retried one is harmless.
@@ -249,21 +259,27 @@ class DedupEngine:
     def _candidates(self, searching: list[View], seen: list[View], counters: Counters) -> list[dict[str, Any]]:
         """Per board, stored postings sharing a band key (LSH band or the title+location key) with any of
         the `searching` views: read through the band index, or, for a board small next to the batch (a first
-        crawl of a board), by reading the whole board once and matching the bands in memory.
+        crawl of a board), by reading the whole board once and matching the bands in memory. The stored copies
+        of the `seen` views themselves are not read (the caller's views replace them in the pool).
 
         LSH band values carried by more than `boilerplate_band_max` postings of the board (counted over the
         batch's views, `seen`, and the rows read) are boilerplate: remembered for the crawl, never searched
         again and ignored when matching. The title+location key and the title key are never boilerplate (they
         only link postings of one title). At most `candidates_per_batch` rows are read per board and batch."""
-        bands: dict[tuple[str, str], set[int]] = defaultdict(set)
+        # Per board, the searched keys in the order of the views bringing them (a posting's keys stay together
+        # in one `$in` of the band query), as a dict for a stable, duplicate-free order.
+        bands: dict[tuple[str, str], dict[int, None]] = defaultdict(dict)
         count: dict[tuple[str, str], int] = defaultdict(int)
         exempt: dict[tuple[str, str], set[int]] = defaultdict(set)
         holders: dict[tuple[str, str], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        own: dict[tuple[str, str], set[str]] = defaultdict(set)
         for v in searching:
             if v.feats is not None:
-                bands[v.key[:2]].update(index_keys(v.feats))
+                bands[v.key[:2]].update(dict.fromkeys(index_keys(v.feats)))
                 count[v.key[:2]] += 1
         for v in seen:
+            if v.key[:2] in bands:
+                own[v.key[:2]].add(v.key[2])
             if v.feats is not None and v.key[:2] in bands:
                 if v.feats.title_key:
                     exempt[v.key[:2]].update((title_location_band(v.feats.title_key, v.feats.location_key),
@@ -271,25 +287,36 @@ class DedupEngine:
                 for band in index_keys(v.feats):
                     holders[v.key[:2]][band].add(v.key[2])
         found: list[dict[str, Any]] = []
-        for board_key, wanted in sorted(bands.items()):
+        for board_key, ordered in sorted(bands.items()):
+            wanted = set(ordered)
             board = {"ats": board_key[0], "company": board_key[1]}
             mark = self._boilerplate_marker(board_key, wanted - exempt[board_key], holders[board_key], counters)
             mark({})
             cap = min(CANDIDATES_PER_ITEM * count[board_key], self.candidates_per_batch)
-            scan_limit = SCAN_PER_ITEM * count[board_key]
-            if count[board_key] > BAND_QUERY_ITEMS and self.retry(
-                    lambda b=board, n=scan_limit: self.jobs.count_documents(b, limit=n + 1)) <= scan_limit:
+            if self._small_board(board, board_key, count[board_key]):
                 docs = self._find(board, CANDIDATE_PROJECTION)
-                keys = {d["job_id"]: _doc_keys(d) for d in docs}
+                keys = {d["job_id"]: stored_index_keys(d.get("dedup")) for d in docs}
                 mark(keys)
                 values = wanted - self.boilerplate[board_key]
-                matching = [d for d in docs if not values.isdisjoint(keys[d["job_id"]])]
+                matching = [d for d in docs if d["job_id"] not in own[board_key]
+                            and not values.isdisjoint(keys[d["job_id"]])]
                 if len(matching) > cap:
                     counters.candidates_capped += 1
                 found.extend(matching[:cap])
             else:
-                found.extend(self._band_matches(board, wanted, cap, mark, counters))
+                found.extend(self._band_matches(board, list(ordered), cap, mark, counters, own[board_key]))
         return found
+
+    def _small_board(self, board: dict[str, str], board_key: tuple[str, str], items: int) -> bool:
+        """Whether the board holds at most `SCAN_PER_ITEM` stored postings per searching item (then it is read
+        whole). Counted at most until the board is known to be larger: a board only grows during a crawl
+        (closing comes after the last batch), and counting reads the board's postings on SecantusDB."""
+        limit = SCAN_PER_ITEM * items
+        if items <= BAND_QUERY_ITEMS or self.board_floor.get(board_key, 0) > limit:
+            return False
+        size = self.retry(lambda: self.jobs.count_documents(board, limit=limit + 1))
+        self.board_floor[board_key] = max(self.board_floor.get(board_key, 0), size)
+        return size <= limit
 
     def _boilerplate_marker(self, board: tuple[str, str], candidates: set[int], holders: dict[int, set[str]],
                             counters: Counters) -> Callable[[dict[str, Any]], None]:
@@ -299,38 +326,60 @@ class DedupEngine:
         known = self.boilerplate[board]
 
         def mark(rows: dict[str, Any]) -> None:
+            touched: set[int] = set()
             for job_id, row_bands in rows.items():
                 for band in row_bands:
                     if band in candidates:
                         holders[band].add(job_id)
-            for band, ids in holders.items():
+                        touched.add(band)
+            for band in touched if rows else list(holders):  # no rows: the batch's own views (first call)
+                ids = holders[band]
                 if len(ids) > self.boilerplate_band_max and band not in known and band in candidates:
                     known.add(band)
                     counters.boilerplate_bands += 1
         return mark
 
-    def _band_matches(self, board: dict[str, str], wanted: set[int], cap: int,
-                      mark: Callable[[dict[str, Any]], None], counters: Counters) -> list[dict[str, Any]]:
-        """The board's stored postings with any of the non-boilerplate `wanted` bands: their keys from
-        `job_bands` (index `board_bands`), then the postings by key (unique index). When the rows read reveal
-        new boilerplate, the search is repeated once without it (the first read may be crowded by it)."""
+    def _band_matches(self, board: dict[str, str], wanted: list[int], cap: int,
+                      mark: Callable[[dict[str, Any]], None], counters: Counters,
+                      skip: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """The board's stored postings with any of the non-boilerplate `wanted` keys, except those in `skip`:
+        their ids from `job_bands` (index `board_bands`, `VALUES_PER_QUERY` keys per query), then the postings
+        by key (unique index). A query whose rows reveal new boilerplate is repeated once without it (the
+        first read may be crowded by it). At most `cap` distinct rows are read; a query cut short by the cap
+        counts as `candidates_capped`."""
         board_key = (board["ats"], board["company"])
-        rows: list[dict[str, Any]] = []
-        for _attempt in range(2):
-            values = sorted(wanted - self.boilerplate[board_key])
-            if not values:
-                return []
-            known = len(self.boilerplate[board_key])
-            rows = self.retry(lambda v=values: list(self.bands.find(
-                {**board, "bands": {"$in": v}}, {"_id": 0, "job_id": 1, "bands": 1}, limit=cap)))
-            mark({r["job_id"]: r.get("bands") or () for r in rows})
-            if len(self.boilerplate[board_key]) == known:
+        boilerplate = self.boilerplate[board_key]
+        rows: dict[str, Any] = {}
+        capped = False
+        values = [v for v in wanted if v not in boilerplate]
+        for start in range(0, len(values), VALUES_PER_QUERY):
+            if len(rows) >= cap:
+                capped = True
                 break
-        if len(rows) >= cap:
+            part = values[start:start + VALUES_PER_QUERY]
+            got: list[dict[str, Any]] = []
+            for _attempt in range(2):
+                part = [v for v in part if v not in boilerplate]
+                if not part:
+                    got = []
+                    break
+                known, limit = len(boilerplate), cap - len(rows)
+                got = self.retry(lambda p=part, n=limit: list(self.bands.find(
+                    {**board, "bands": {"$in": p}}, {"_id": 0, "job_id": 1, "bands": 1}, limit=n)))
+                mark({r["job_id"]: r.get("bands") or () for r in got})
+                if len(boilerplate) == known:
+                    break
+            capped = capped or len(got) >= cap - len(rows)
+            rows.update((r["job_id"], r.get("bands") or ()) for r in got)
+        if capped:
             counters.candidates_capped += 1
-        values_set = set(wanted - self.boilerplate[board_key])
-        ids = sorted({r["job_id"] for r in rows if not values_set.isdisjoint(r.get("bands") or ())})
-        return self._find({**board, "job_id": {"$in": ids}}, CANDIDATE_PROJECTION) if ids else []
+        live = set(values) - boilerplate
+        ids = sorted(job_id for job_id, keys in rows.items() if job_id not in skip and not live.isdisjoint(keys))
+        docs: list[dict[str, Any]] = []
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            docs.extend(self._find({**board, "job_id": {"$in": ids[start:start + IDS_PER_QUERY]}},
+                                   CANDIDATE_PROJECTION))
+        return docs
 
     def _write_bands(self, views: list[View]) -> None:
         """Index the band keys of the postings whose features this batch computed (idempotent upserts)."""
@@ -374,6 +423,7 @@ class DedupEngine:
         counters = Counters()
         keys = [key_of(item) for item in items]
         stored = {key_of(doc): doc for doc in self._find_each(board_clauses(keys), STORED_PROJECTION)}
+        self._fill_unmapped(items, keys, stored)
         events: list[dict[str, Any]] = []
         views: list[View] = []
         dirty: list[View] = []
@@ -381,7 +431,11 @@ class DedupEngine:
             adapter = ItemAdapter(item)
             doc = stored.get(key)
             state = state_of(item)
-            state.stored, state.looked_up, state.fingerprint = doc, True, fingerprint(item)
+            if state.dropped:
+                continue
+            state.stored, state.looked_up = doc, True
+            # an unmapped item has the stored crawled fields: the stored fingerprint is its own
+            state.fingerprint = doc.get("fingerprint") if state.unmapped and doc else fingerprint(item)
             adapter["fingerprint"] = state.fingerprint
             state.outcome = outcome_of(doc, state.fingerprint)
             if state.outcome == "unchanged" and self.fast_path:
@@ -409,18 +463,59 @@ class DedupEngine:
             self.dirty.update(v.key for v in dirty)
         for view in views:
             adapter = ItemAdapter(view.item)
-            if view.group_changed:  # a posting of the batch joined or left a group: its stored copy is stale
-                state_of(view.item).fast = False
+            state = state_of(view.item)
+            if view.group_changed or (state.fast and "raw_fingerprint" in adapter and adapter["raw_fingerprint"]
+                                      != (state.stored or {}).get("raw_fingerprint")):
+                # a posting of the batch joined or left a group (or its raw digest moved, e.g. new mapping
+                # code giving the same fields): its stored copy is stale
+                state.fast = False
             adapter["repost_count"] = view.repost_count
             adapter["earlier_postings"] = view.earlier_postings
             adapter["duplicate_group"] = view.duplicate_group
             adapter["duplicate_count"] = view.duplicate_count
             if view.duplicate_group:
                 counters.grouped += 1
+        self._complete([v.item for v in views if not state_of(v.item).fast and state_of(v.item).unmapped])
         # After matching, so the candidate search of this batch finds stored postings only (as before the keys moved).
         self._write_bands([v for v in views if not state_of(v.item).fast])
         self._write_events(events)
         return counters
+
+    def _fill_unmapped(self, items: list[Any], keys: list[Key], stored: dict[Key, dict[str, Any]]) -> None:
+        """Give each unmapped item (the spider found its raw payload unchanged) the stored crawled fields; those
+        that cannot stay on the fast path without their large text fields get them too (`_complete`). An
+        unmapped item whose stored copy is gone or has another raw digest (changed by a concurrent crawl since
+        the spider read it) cannot be rebuilt: `PostingState.dropped` says why."""
+        incomplete = []
+        for item, key in zip(items, keys, strict=True):
+            state = state_of(item)
+            if not state.unmapped:
+                continue
+            doc = stored.get(key)
+            if doc is None or doc.get("raw_fingerprint") != item.get("raw_fingerprint"):
+                state.dropped = "unmapped_stale"
+                continue
+            for name in CRAWLED_FIELDS:
+                if name in doc:
+                    item[name] = doc[name]
+            if not (self.fast_path and doc.get("status") == "open" and doc.get("fingerprint")
+                    and stored_features(doc) is not None and self.keep_unmapped(doc)):
+                incomplete.append(item)
+        self._complete(incomplete)
+
+    def _complete(self, items: list[Any]) -> None:
+        """Read the large text fields (left out of `STORED_PROJECTION`) of unmapped items that need their whole
+        content (full path, rescoring): one query per board, then they are like mapped items."""
+        if not items:
+            return
+        text_fields = [name for name in STORED_PROJECTION if name != "_id"]
+        keys = [key_of(item) for item in items]
+        docs = {key_of(d): d for d in self._find_each(board_clauses(keys), {
+            "_id": 0, "ats": 1, "company": 1, "job_id": 1, **dict.fromkeys(text_fields, 1)})}
+        for item, key in zip(items, keys, strict=True):
+            for name in text_fields:
+                item[name] = (docs.get(key) or {}).get(name)
+            state_of(item).unmapped = False
 
     @staticmethod
     def _unchanged(adapter: ItemAdapter, doc: dict[str, Any], now: datetime) -> View | None:
@@ -559,7 +654,8 @@ class DedupEngine:
         pending = sorted(set(keys))
         for start in range(0, len(pending), chunk):
             part = pending[start:start + chunk]
-            docs = self._find_each(board_clauses(part), CANDIDATE_PROJECTION)
+            docs = [doc for sub in range(0, len(part), IDS_PER_QUERY)
+                    for doc in self._find_each(board_clauses(part[sub:sub + IDS_PER_QUERY]), CANDIDATE_PROJECTION)]
             views = [View.from_doc(doc) for doc in docs if doc.get("status") == "open"]
             views = [v for v in views if v.feats is not None]
             if not views:
@@ -621,6 +717,9 @@ class DedupEngine:
             {"_id": 0, "job_id": 1, "status": 1, "closed_at": 1})
             if d.get("status") == "closed" and d.get("closed_at") == closed_at}
         self._write_events([e for e in events if e["job_id"] in closed])
+        search_ops = close_operations(ats, company, closed)  # their text-search documents follow (`job_search`)
+        if search_ops:
+            self.retry(lambda: self.db[SEARCH_COLLECTION].bulk_write(search_ops, ordered=False))
         # A closed posting's promotion ends with it (docs/promote.md); no query unless a promoted posting closed.
         promoted = [d["job_id"] for d in gone if d.get("promotion") is not None and d["job_id"] in closed]
         if promoted:

@@ -186,6 +186,13 @@ def index_keys(feats: Features) -> list[int]:
     return feats.bands + [title_band(feats.title_key)] if feats.title_key else list(feats.bands)
 
 
+def stored_index_keys(sub: dict[str, Any] | None) -> list[int]:
+    """`index_keys` of a stored posting, from its `dedup` subdocument (what `job_bands` holds for it)."""
+    sub = sub or {}
+    bands = list(sub.get("bands") or ())
+    return bands + [title_band(sub["title_key"])] if sub.get("title_key") else bands
+
+
 def encode_signature_array(values: np.ndarray) -> str:
     return base64.b64encode(values.astype(np.uint32).tobytes()).decode("ascii")
 

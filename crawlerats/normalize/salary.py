@@ -1,4 +1,5 @@
-"""Pay: structured ATS ranges and free-text pay lines to `{min, max, currency, interval, raw}`."""
+"""Pay: structured ATS ranges and free-text pay lines to `{min, max, currency, interval, raw}`, and the stored
+annualised amounts `annual_min` / `annual_max` (`annualised`, added by the validation stage; docs/schema.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from price_parser import Price
 
 #: Amounts outside this range are treated as garbage, not pay.
 MAX_AMOUNT = 50_000_000.0
+#: Multipliers to a year, per `salary.interval`: hour x 2,080, day x 260, week x 52, month x 12.
+PER_YEAR: dict[str, float] = {"year": 1.0, "month": 12.0, "week": 52.0, "day": 260.0, "hour": 2080.0}
+#: The keys `annualised` adds to a contract salary.
+ANNUAL_KEYS = ("annual_min", "annual_max")
 
 _INTERVALS: tuple[tuple[str, str], ...] = (
     (r"hour|hr\b|/h\b|hourly|stunde", "hour"),
@@ -205,3 +210,22 @@ def salary_from_description(text: Any, *, interval: Any = None, dollar: str | No
         if found:
             return found
     return None
+
+
+def _positive(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+
+
+def annualised(salary: Any) -> Any:
+    """A contract salary with its range per year added, in its own currency (no exchange rates):
+    `annual_min` = `min` (else `max`) and `annual_max` = `max` (else `min`), times `PER_YEAR[interval]`; both
+    None when the interval is unknown or there is no positive amount. Anything but a dict comes back as is.
+    `annual_max` is what the web's minimum-salary filter and salary sort compare (one index)."""
+    if not isinstance(salary, dict):
+        return salary
+    low, high = _positive(salary.get("min")), _positive(salary.get("max"))
+    bottom, top = low or high, high or low
+    factor = PER_YEAR.get(salary.get("interval")) if isinstance(salary.get("interval"), str) else None
+    if factor is None or bottom is None or top is None:
+        return {**salary, "annual_min": None, "annual_max": None}
+    return {**salary, "annual_min": bottom * factor, "annual_max": top * factor}

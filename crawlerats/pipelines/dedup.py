@@ -7,7 +7,9 @@ groups touched by the crawl are rechecked against what every batch (and any conc
 and postings whose group changed after the scoring stage scored them are announced with the
 `postings_regrouped` signal (the scoring stage rescores them), so `health` always agrees with the stored
 `duplicate_count`. Each item's outcome (`crawlerats.items.OUTCOMES`) is counted as
-`crawlerats/outcome/<outcome>`; unchanged postings take the fast path (`CRAWLERATS_FAST_PATH`).
+`crawlerats/outcome/<outcome>`; unchanged postings take the fast path (`CRAWLERATS_FAST_PATH`). The stage
+enables the spiders' raw fingerprints (crawlerats/db/stored_fingerprints.py): it is what fills an item the spider
+did not map from the stored posting, and drops one it cannot (`crawlerats/dropped/unmapped_stale`).
 Rules and fields: docs/dedup.md.
 """
 
@@ -16,16 +18,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
+from crawlerats.board_source import stored_fingerprints
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS, BACKOFF, Retrying
-from crawlerats.dedup.engine import BOILERPLATE_BAND_MAX, CANDIDATES_PER_BATCH, Counters, DedupEngine
+from crawlerats.dedup.engine import BOILERPLATE_BAND_MAX, CANDIDATES_PER_BATCH, Counters, DedupEngine, key_of
 from crawlerats.items import state_of
 from crawlerats.pipelines.batching import Batcher
 from crawlerats.pipelines.stage_signals import postings_regrouped
@@ -59,6 +64,8 @@ class DedupPipeline:
         self.repost_min_age = timedelta(days=settings.getfloat("CRAWLERATS_DEDUP_REPOST_MIN_AGE_DAYS", 7))
         self.engine: DedupEngine | None = None
         self.started_at = clock_now(settings)
+        self.fingerprints = stored_fingerprints(crawler)
+        self.fingerprints.enable(lookups=settings.getbool("CRAWLERATS_FAST_PATH", True))
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -78,10 +85,15 @@ class DedupPipeline:
                                   boilerplate_band_max=settings.getint("CRAWLERATS_DEDUP_BOILERPLATE_BAND_MAX",
                                                                        BOILERPLATE_BAND_MAX),
                                   candidates_per_batch=settings.getint("CRAWLERATS_DEDUP_CANDIDATES_PER_BATCH",
-                                                                       CANDIDATES_PER_BATCH))
+                                                                       CANDIDATES_PER_BATCH),
+                                  keep_unmapped=self.fingerprints.satisfied)
 
     async def process_item(self, item: Any) -> Any:
         await self.batcher.submit(item)
+        dropped = state_of(item).dropped
+        if dropped:
+            self.crawler.stats.inc_value(f"crawlerats/dropped/{dropped}")
+            raise DropItem(f"{dropped}: the stored copy of {'/'.join(key_of(item))} changed since the spider read it")
         return item
 
     async def close_spider(self) -> None:
@@ -90,9 +102,9 @@ class DedupPipeline:
     def _handle(self, items: list[Any]) -> None:
         assert self.engine is not None
         self._count(self.engine.process_batch(items))
-        stats = self.crawler.stats
-        for item in items:
-            stats.inc_value(f"crawlerats/outcome/{state_of(item).outcome}")
+        outcomes = Counter(state_of(item).outcome for item in items if not state_of(item).dropped)
+        for outcome, count in outcomes.items():
+            self.crawler.stats.inc_value(f"crawlerats/outcome/{outcome}", count)
 
     def _count(self, counters: Counters) -> None:
         for name, value in counters.as_stats().items():

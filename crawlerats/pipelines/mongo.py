@@ -5,7 +5,9 @@ only later (`$max`), so re-runs are idempotent and replays of older data do not 
 the dedup stage found no stored document for is inserted (cheaper than an upsert); if a concurrent crawl
 inserted it first, the duplicate-key error turns that insert into the upsert. Unchanged postings on the
 fast path whose `health` did not change (`PostingState`) are not written one by one: one `UpdateMany` per
-board moves their `last_seen` (and `crawl_id`), all of a batch's boards in one bulk call.
+board moves their `last_seen` (and `crawl_id`), all of a batch's boards in one bulk call. The text-search
+documents of new postings and of those whose title, company name, posted date or status changed are written
+just before the batch (crawlerats/pipelines/search_writes.py).
 A write that still fails after retries with backoff stops the crawl with finish reason `database_error`;
 nothing is closed by such a crawl (see docs/reliability.md).
 """
@@ -31,9 +33,11 @@ from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS as WRITE_ATTEMPTS
 from crawlerats.db.retry import BACKOFF as WRITE_BACKOFF
+from crawlerats.db.search_index import SEARCH_COLLECTION
 from crawlerats.db.updates import board_clauses
 from crawlerats.items import INTERNAL_FIELDS, state_of
 from crawlerats.pipelines.batching import Batcher
+from crawlerats.pipelines.search_writes import search_operations
 from crawlerats.pipelines.validate import bson_size_bound
 
 logger = logging.getLogger(__name__)
@@ -165,6 +169,7 @@ class MongoWriterPipeline:
         touched = self._touch(unchanged, items, seen_at, crawl_id) if unchanged else 0
         pending = self._storable([(item, write_operation(item, seen_at, crawl_id)) for item in items
                                   if not unchanged_in_store(item)])
+        self._write_search(search_operations(pending, seen_at), items)
         acknowledged: Counter[str] = Counter()
         attempt = 1
         while pending:
@@ -235,6 +240,20 @@ class MongoWriterPipeline:
                 self._wait_before_retry("last_seen update", exc, attempt)
         self.crawler.stats.inc_value("crawlerats/db/touched", result.matched_count)
         return int(result.matched_count)
+
+    def _write_search(self, ops: list[UpdateOne], items: list[Any]) -> None:
+        """The batch's `job_search` documents (crawlerats/pipelines/search_writes.py), before the postings; retried
+        like the batch write (idempotent upserts); the whole batch fails with it."""
+        if not ops:
+            return
+        for attempt in range(1, self.attempts + 1):
+            try:
+                self.collection.database[SEARCH_COLLECTION].bulk_write(ops, ordered=False)
+                return
+            except PyMongoError as exc:
+                if attempt == self.attempts:
+                    self._give_up(items, exc)
+                self._wait_before_retry("search documents write", exc, attempt)
 
     def _wait_before_retry(self, what: str, exc: Exception, attempt: int) -> None:
         """Log and count a failed attempt, then sleep the exponential backoff before the next one."""

@@ -7,6 +7,8 @@ unchanged posting on the fast path keeps its stored `health` while `health_is_cu
 the clock has not moved on by a day); otherwise `health` is computed, and a result equal to the stored one but
 for `scored_at` keeps the stored object, so `health` is written only when something in it changed and
 `scored_at` says when the stored score was computed. `PostingState.health_changed` tells the writer.
+Spiders skip mapping a posting only while its stored `health` is current (the stage's condition on the stored
+raw fingerprints, crawlerats/db/stored_fingerprints.py), so an unmapped posting is never scored without its text.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from crawlerats.board_source import stored_fingerprints
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.items import INTERNAL_FIELDS, state_of
 from crawlerats.pipelines.stage_signals import postings_regrouped
 from crawlerats.scoring.config import config_from_settings
-from crawlerats.scoring.score import health_is_current, same_health, score_posting
+from crawlerats.scoring.score import HEALTH_CURRENT_FIELDS, health_is_current, same_health, score_posting
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ class ScoringPipeline:
         self.config = config_from_settings(crawler.settings)
         self.now = clock_now(crawler.settings)
         crawler.signals.connect(self.rescore_regrouped, signal=postings_regrouped)
+        stored_fingerprints(crawler).require(HEALTH_CURRENT_FIELDS,
+                                             lambda doc: health_is_current(doc, self.now, self.config))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScoringPipeline:
@@ -46,7 +51,8 @@ class ScoringPipeline:
         state = state_of(item)
         stored = state.stored or {}
         stats = self.crawler.stats
-        if state.fast and health_is_current(stored, self.now, self.config):
+        # an item still unmapped after the dedup stage met this stage's condition there (its health is current)
+        if state.fast and (state.unmapped or health_is_current(stored, self.now, self.config)):
             health = stored["health"]
         else:
             doc: dict[str, Any] = {**stored, **{k: v for k, v in adapter.items() if k not in INTERNAL_FIELDS}}

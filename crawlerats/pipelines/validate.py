@@ -20,8 +20,9 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawlerats.items import EMPLOYMENT_TYPES, INTERNAL_FIELDS, SALARY_INTERVALS, WORKPLACE_TYPES
+from crawlerats.items import EMPLOYMENT_TYPES, INTERNAL_FIELDS, SALARY_INTERVALS, WORKPLACE_TYPES, JobItem
 from crawlerats.normalize.html import MAX_DESCRIPTION_CHARS
+from crawlerats.normalize.salary import annualised
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,14 @@ class ValidatePipeline:
         self.crawler.stats.inc_value(f"crawlerats/repaired/{reason}")
 
     def process_item(self, item: Any) -> Any:
+        state = item.get("state") if isinstance(item, JobItem) else None
+        if state is not None and state.unmapped:
+            # Not mapped (its raw payload is the stored one's): the stored posting passed this stage already.
+            key = (item["ats"], item["company"], item["job_id"])
+            if key in self.seen:
+                raise drop(self.crawler, "duplicate_in_run", "/".join(key))
+            self.seen.add(key)
+            return item
         adapter = ItemAdapter(item)
         self._make_storable(adapter)
         for field in ("ats", "company", "job_id"):
@@ -229,6 +238,8 @@ class ValidatePipeline:
         salary = adapter.get("salary")
         if salary is not None and (not isinstance(salary, dict) or salary.get("interval") not in SALARY_INTERVALS | {None}):
             self._repair(adapter, "salary", "salary_value")
+        elif salary is not None:
+            adapter["salary"] = annualised(salary)  # the stored per-year range (docs/schema.md)
         if not isinstance(adapter.get("locations"), list):
             adapter["locations"] = []
         if not isinstance(adapter.get("extras"), dict):

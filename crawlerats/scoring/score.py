@@ -189,6 +189,11 @@ def clock_facts(doc: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
             _days(window["end"] - changed_at), promoted)
 
 
+#: The stored fields `health_is_current` reads (all `clock_facts` needs, and the health's version and time).
+HEALTH_CURRENT_FIELDS = ("health.version", "health.scored_at", "first_seen", "posted_at", "status", "closed_at",
+                         "updated_seen_at", "updated_at", "promotion")
+
+
 def health_is_current(doc: Mapping[str, Any], now: datetime, config: Mapping[str, Any]) -> bool:
     """Whether `doc`'s stored `health` is what `score_posting(doc, now, config)` would give (but for
     `scored_at`), given that nothing else the score reads has changed since it was computed: same scoring

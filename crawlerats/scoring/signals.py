@@ -294,8 +294,9 @@ def description_vagueness(title: str, text: str | None, has_team_field: bool, cf
         if words < limit:
             parts.append((step_points, f"{words} words (< {limit})"))
             break
-    hits = count_phrases(text, cfg["buzzwords"])
-    found = find_phrases(text, cfg["buzzwords"])
+    matches = _matches(text, cfg["buzzwords"])  # once: what count_phrases and find_phrases would each scan
+    hits, present = len(matches), set(matches)
+    found = [p for p in cfg["buzzwords"] if p.lower() in present]
     if hits:
         per100 = hits * 100 / max(words, 100)
         buzz_points = min(int(per100) * cfg["buzzword_points_each"], cfg["buzzword_max_points"])

@@ -7,19 +7,30 @@ board completeness (ok / failed / truncated / incomplete) and item normalisation
 An ATS spider sets `name`, implements `board_requests(board)` and its callbacks, and builds items with
 `self.make_item(board, job_id=..., title=..., ...)`. It calls `self.board_finished(board)` once the last
 page of a board has been read, and `self.board_truncated(board, why)` when the ATS cut results short.
+
+Raw fingerprints: a spider whose `posting(board, row)` reads nothing but the board and the row sets
+`raw_fingerprints = True`; `emit(..., row_id=...)` then digests each raw row (with the board and the mapping
+code's version, `mapping_version`) before mapping it, and a row whose digest is stored for its job id
+(`crawlerats.board_source.stored_fingerprints`, read per board in `start()`) becomes an unmapped item
+(`crawlerats.items.unmapped_item`) instead of being mapped again (docs/dedup.md "The fast path").
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import bson
 import scrapy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scrapy.http import Response
@@ -30,10 +41,10 @@ from crawlerats import normalize as n
 from crawlerats.arguments import argument_tokens, existing_file
 from crawlerats.ats import BoardUrl
 from crawlerats.board import Board, parse_shard, select_shard
-from crawlerats.board_source import board_source
+from crawlerats.board_source import board_source, stored_fingerprints
 from crawlerats.clock import now as clock_now
 from crawlerats.detect import UnknownBoardUrl, detect
-from crawlerats.items import JobItem
+from crawlerats.items import FINGERPRINT_VERSION, JobItem, unmapped_item
 from crawlerats.spiders import paging
 
 logger = logging.getLogger(__name__)
@@ -127,6 +138,9 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
     board_urls: tuple[BoardUrl, ...] = ()
     #: Canonical public board URL of a board id: `{company}` and the board params as fields.
     public_url_template: str | None = None
+    #: True when the item of a listed row depends on nothing but the board and the row (no other response,
+    #: no spider state, no clock): rows are then fingerprinted raw and unchanged ones are not mapped again.
+    raw_fingerprints: bool = False
 
     @classmethod
     def public_url(cls, board: Board) -> str | None:
@@ -141,6 +155,9 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         self.crawl_id: str = kwargs.get("_job") or f"{self.name}-{uuid.uuid4().hex[:12]}"
         self.boards_given: list[Board] = self._boards_from_args()
         self.outcomes: dict[tuple[str, str], BoardOutcome] = {}
+        #: Per board, `{job_id: raw_fingerprint}` of the stored open postings a row may be matched against;
+        #: absent when this crawl does not fingerprint rows (no dedup stage, or not `raw_fingerprints`).
+        self.stored_raw: dict[tuple[str, str], dict[str, str]] = {}
 
     # --- boards ---------------------------------------------------------------------------------
     def _boards_from_args(self) -> list[Board]:
@@ -192,8 +209,11 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             self.logger.warning("No boards to crawl: pass -a companies=... or register boards with "
                                 "`crawlerats boards add URL`")
         self.crawler.stats.set_value("crawlerats/boards/total", len(boards))
+        fingerprints = stored_fingerprints(self.crawler) if self.raw_fingerprints else None
         for board in boards:
             self.outcomes[board.key] = BoardOutcome(board)
+            if fingerprints is not None and fingerprints.active:
+                self.stored_raw[board.key] = await fingerprints.for_board(board)
             for request in self.board_requests(board):
                 yield request
 
@@ -300,12 +320,12 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         return rows
 
     def read_whole_board(self, response: Response, board: Board, key: str | None,
-                         build: Callable[[Board, Any], Any]) -> Iterator[Any]:
+                         build: Callable[[Board, Any], Any], row_id: str | None = None) -> Iterator[Any]:
         """For ATSs that serve a whole board in one response: emit every posting, then finish the board."""
         rows = self.parse_listing(response, board, key)
         if rows is None:
             return
-        yield from self.emit(board, rows, build)
+        yield from self.emit(board, rows, build, row_id)
         self.board_finished(board)
 
     def parse_xml(self, response: Response, board: Board, root: str | None = None) -> Any:
@@ -355,10 +375,28 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
                             str(listed_id)[:80], str(detail_id)[:80], url)
         return False
 
-    def emit(self, board: Board, postings: Iterable[Any], build: Callable[[Board, Any], Any]) -> Iterator[Any]:
-        """Build an item per raw posting; a posting that breaks the mapping is dropped and counted."""
+    def emit(self, board: Board, postings: Iterable[Any], build: Callable[[Board, Any], Any],
+             row_id: str | None = None) -> Iterator[Any]:
+        """Build an item per raw posting; a posting that breaks the mapping is dropped and counted.
+
+        With `row_id` (the key of a row's job id; only for `build(board, row)` reading nothing but its arguments)
+        and stored raw fingerprints for the board, a row whose digest is stored for its id is emitted unmapped
+        (stat `crawlerats/spider/unmapped`), and a mapped item gets its row's `raw_fingerprint`."""
         outcome = self.outcomes.setdefault(board.key, BoardOutcome(board))
+        stored = self.stored_raw.get(board.key) if row_id is not None else None
         for raw in postings:
+            digest = job_id = None
+            if stored is not None and isinstance(raw, dict):
+                digest = self.raw_fingerprint(board, raw)
+                job_id = str(raw.get(row_id)).strip() if raw.get(row_id) is not None else None
+                if digest is not None and job_id and stored.get(job_id) == digest:
+                    outcome.seen_ids.add(job_id)
+                    outcome.items += 1
+                    stats = self.crawler.stats
+                    stats.inc_value("crawlerats/items/emitted")
+                    stats.inc_value("crawlerats/spider/unmapped")
+                    yield unmapped_item(self.name, board.company, job_id, digest)
+                    continue
             try:
                 result = build(board, raw)
             except Exception as exc:  # noqa: BLE001 - one bad posting must not lose the board
@@ -373,12 +411,27 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             if isinstance(result, scrapy.Request):
                 yield result
                 continue
+            if stored is not None and isinstance(result, JobItem):
+                # None when no digest can stand for the item: another id than the row's, or a posted date dropped
+                # as implausible (it may be kept later: the clock mapped it, not the row alone); None also
+                # replaces a stored digest, which must never be matched again
+                result["raw_fingerprint"] = digest if digest is not None and result.get("job_id") == job_id and not (
+                    result.get("posted_at") is None and result.get("posted_at_raw") is not None) else None
             job_id = result.get("job_id")
             if job_id:
                 outcome.seen_ids.add(str(job_id))
             outcome.items += 1
             self.crawler.stats.inc_value("crawlerats/items/emitted")
             yield result
+
+    def raw_fingerprint(self, board: Board, raw: dict[str, Any]) -> str | None:
+        """Digest of a raw row with the board and `mapping_version`; None when BSON cannot encode the row."""
+        try:
+            encoded = bson.encode({"board": [board.ats, board.company, list(map(list, board.params)), board.name],
+                                   "row": raw})
+        except Exception:  # noqa: BLE001 - e.g. an integer over 64 bits: the row is simply mapped
+            return None
+        return hashlib.blake2b(mapping_version(type(self)) + encoded, digest_size=16).hexdigest()
 
     def mark_seen(self, board: Board, job_id: Any) -> None:
         """Record that `job_id` is on the board even though its item comes later (detail pages)."""
@@ -497,3 +550,19 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
             if loc and loc not in result:
                 result.append(loc)
         return result
+
+
+@cache
+def mapping_version(spider_class: type) -> bytes:
+    """Digest of the code that maps a row into a stored item: the spider's classes, the normalisation package,
+    the validation stage, the item contract and `FINGERPRINT_VERSION`. Any change to them changes every raw
+    fingerprint, so the next crawl maps every posting once again."""
+    package = Path(__file__).resolve().parents[1]
+    files = {Path(sys.modules[c.__module__].__file__ or "").resolve() for c in spider_class.__mro__
+             if c.__module__.startswith("crawlerats.") and getattr(sys.modules.get(c.__module__), "__file__", None)}
+    files |= set((package / "normalize").glob("*.py"))
+    files |= {package / "pipelines" / "validate.py", package / "items.py"}
+    digest = hashlib.blake2b(FINGERPRINT_VERSION.encode(), digest_size=16)
+    for path in sorted(files):
+        digest.update(path.read_bytes())
+    return digest.digest()

@@ -6,6 +6,8 @@
 - `PagedApiSpider`: a JSON list API paged by offset (or page number): set `page_endpoint`, `postings_key`,
   `page_size`, implement `posting(board, row)`; the base stops on a short or empty page, on the `total` the
   API reports (`total_key`), and on the paging guard (`page_guard`: page cap, a page without new ids).
+- Both read a listed row with `board_row(board, row)` (default `posting`); a spider whose row mapping
+  reads nothing but the board and the row sets `raw_fingerprints = True` (crawlerats/spiders/base.py).
 - `JsonLdDetailSpider`: HTML list pages linking to job pages that carry a schema.org `JobPosting` JSON-LD
   block: set `list_endpoint`, implement `job_links(response, board)` -> (job id, job page URL) pairs (and
   `next_page(response, board)` for paged lists); `posting(board, job, job_id, url)` maps the JobPosting
@@ -34,6 +36,8 @@ class WholeBoardSpider(AtsSpider):
     board_endpoint: str = ""
     #: Member of the response holding the postings list; None when the body is the list.
     postings_key: str | None = None
+    #: Key of a posting's id in a row (for `raw_fingerprints`).
+    row_id_key: str = "id"
 
     def board_api_url(self, board: Board) -> str:
         """The board's API URL (override when a template is not enough)."""
@@ -43,7 +47,8 @@ class WholeBoardSpider(AtsSpider):
         yield self.request(board, self.board_api_url(board), self.parse_board)
 
     def parse_board(self, response: Response, board: Board) -> Iterator[Any]:
-        yield from self.read_whole_board(response, board, self.postings_key, self.board_row)
+        yield from self.read_whole_board(response, board, self.postings_key, self.board_row,
+                                         self.row_id_key if self.raw_fingerprints else None)
 
     def board_row(self, board: Board, row: Any) -> Any:
         """One listed row: an item (default `posting`) or a detail request."""
@@ -64,7 +69,7 @@ class PagedApiSpider(AtsSpider):
     total_key: str | None = None
     #: Postings asked per page (`{limit}`); a shorter page is the last one.
     page_size: int = 100
-    #: Key of a posting's id in a row (for the paging guard).
+    #: Key of a posting's id in a row (for the paging guard and `raw_fingerprints`).
     row_id_key: str = "id"
 
     def page_url(self, board: Board, offset: int, page: int) -> str:
@@ -91,7 +96,7 @@ class PagedApiSpider(AtsSpider):
         stop = self.page_guard(board, ids)
         for job_id in ids:
             self.mark_seen(board, job_id)  # rows may become detail requests whose items come later
-        yield from self.emit(board, rows, self.board_row)
+        yield from self.emit(board, rows, self.board_row, self.row_id_key if self.raw_fingerprints else None)
         following = offset + len(rows)
         if stop:
             self.board_truncated(board, stop)

@@ -20,6 +20,7 @@ class LeverSpider(PagedApiSpider):
     )
     public_url_template = "https://jobs.lever.co/{company}"  # EU boards: jobs.eu.lever.co (public_url below)
     page_size = 100
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     @classmethod
     def public_url(cls, board: Board) -> str | None:

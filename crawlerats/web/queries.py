@@ -10,21 +10,29 @@ an earlier one, so the page is exactly what `find(filter).sort(key).skip(n).limi
 
 - active promotions first (`promotion.until` > now: the `web_promotion` index), then
 - "newest": bands of the posted date (`posted_at`, or `first_seen` for postings without one: two
-  queries per band on `posted_at` / `web_posted`, or `web_risk_posted_at` / `web_risk_posted` under a
-  risk filter);
-- "ghost" / "low": ghost-score ranges (`health_ghost_score`, or `status_health_risk` under a risk filter) sized
-  by the cached postings-per-score counts; a crowded score (~1,700 postings at 100,000) is read alone in
-  posted-date sub-bands (`web_ghost_posted_at`, `web_ghost_posted`); before the counts are ready, one band
-  per integer score;
-- "salary": bands of the annualised salary, two queries per pay interval (`web_salary_max`,
-  `web_salary_min`), then the postings without a salary by posted date;
+  queries per band on `web_posted` (its leading key, then both), or `web_risk_posted_at` / `web_risk_posted`
+  under a risk filter); under an ATS and a workplace filter together, three queries per band on
+  `web_ats_workplace`, the first bands merged to hold the page by the cached date index
+  (crawlerats/web/ats_workplace_bands.py);
+- "ghost" / "low": ghost-score ranges (`web_ghost_posted_at`'s leading key, or `status_health_risk` under a risk
+  filter) sized by the cached postings-per-score counts; a crowded score (~1,700 postings at 100,000) is
+  read alone in posted-date sub-bands (`web_ghost_posted_at`, `web_ghost_posted`); before the counts are
+  ready, one band per integer score;
+- "salary": bands of the stored annualised salary (`salary.annual_max`: `web_salary_annual`, one query per
+  status) sized by a cached histogram (crawlerats/web/salary_bands.py), then the postings without one by
+  posted date;
 - a company-name filter first resolves the names to board ids (a cached directory of boards) and reads
   those boards' postings at once (`web_company` with `$in`).
 
-Filters that no index serves (title/company text, location, workplace, employment type, salary, posted
-within) are applied in Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands
-at a minimum salary. Totals are exact: counted while reading when every band was read, else taken from a
-cached facet count when the filters are all equalities, else reported as "at least N".
+Filters that no index serves (location, workplace, employment type, salary, posted within) are applied in
+Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands at a minimum salary. Totals
+are exact: counted while reading when every band was read, else taken from a cached facet count when the
+filters are all equalities, or from the cached salary histogram when a salary filter is the only other one,
+else reported as "at least N".
+
+Text search (`q`) in the "newest" order reads the candidates of the `job_search` trigram index instead, in the
+same date bands (crawlerats/web/search.py); a deep "newest" page under equality filters counts the rows before
+it from a cached date index and reads from the band that holds it (crawlerats/web/paging.py).
 """
 
 from __future__ import annotations
@@ -44,10 +52,16 @@ from pymongo.database import Database
 import crawlerats.web.indexes  # noqa: F401 - registers the indexes these queries rely on
 from crawlerats import ats as ats_registry
 from crawlerats import clock
+from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX
 from crawlerats.scoring.config import DEFAULT_CONFIG
 from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
+from crawlerats.web.ats_workplace_bands import ats_workplace_bands, merge_newest
 from crawlerats.web.names import display_name
-from crawlerats.web.salary import PER_YEAR, annual
+from crawlerats.web.paging import MIN_SKIP, DateIndex, Window, build_date_index, deep_window
+from crawlerats.web.salary import stored_annual
+from crawlerats.web.salary_bands import KEY as SALARY_KEY
+from crawlerats.web.salary_bands import Histogram, histogram, postings_paid, salary_bands
+from crawlerats.web.search import REGISTRY_BOARDS_LIMIT, TextSearch, driver_gram, query_words
 
 PAGE_SIZE = 25
 #: Most rows one API page may ask for (`per_page`).
@@ -61,6 +75,9 @@ DEEP_SCAN_BUDGET = 200_000
 MAX_PAGE = 400
 #: A company-name filter reads the matching boards' postings at once when they hold at most this many.
 COMPANY_DIRECT_LIMIT = 5_000
+#: A company page reads whole postings (no projection: SecantusDB projects in Python, slower than sending the
+#: document) when the cached board directory says the board holds at most this many.
+COMPANY_WHOLE_READ = 200
 RISK_LEVELS: tuple[str, ...] = SCORING_RISK_LEVELS
 RISK_LABELS: dict[str, str] = dict(DEFAULT_CONFIG["labels"])
 WORKPLACES: dict[str, str] = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
@@ -77,9 +94,6 @@ NEWEST_BAND_DAYS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2
 GHOST_BANDS: tuple[int, ...] = tuple(range(100, -1, -1))
 #: A ghost score holding more postings than this (by the cached counts) is read in posted-date sub-bands.
 CROWDED_SCORE = 150
-#: "Highest salary" bands, annual amounts in the posting's currency: [1,000,000, ...), [500,000, 1,000,000), ...
-SALARY_BANDS: tuple[int, ...] = (1_000_000, 500_000, 300_000, 200_000, 150_000, 120_000, 100_000, 80_000, 60_000,
-                                 40_000, 20_000, 0)
 
 #: Fields a list row, the CSV and the feed need (keeps rows small).
 LIST_FIELDS = {"ats": 1, "company": 1, "company_name": 1, "job_id": 1, "title": 1, "location": 1,
@@ -97,6 +111,12 @@ def _moment(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return _EPOCH
+
+
+def _dated(doc: Mapping[str, Any]) -> datetime | None:
+    """`posted_or_seen`, None for a posting with neither date."""
+    moment = posted_or_seen(doc)
+    return None if moment == _EPOCH else moment
 
 
 def posted_or_seen(doc: Mapping[str, Any]) -> datetime:
@@ -126,7 +146,7 @@ SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], tuple]] = {
     "newest": _tie,
     "ghost": lambda d: (_score(d) if _score(d) is not None else -1.0, *_tie(d)),
     "low": lambda d: (_score(d) is not None, -(_score(d) or 0.0), *_tie(d)),
-    "salary": lambda d: (annual(d.get("salary")) or -1.0, *_tie(d)),
+    "salary": lambda d: (stored_annual(d.get("salary")) or -1.0, *_tie(d)),
 }
 
 
@@ -233,7 +253,7 @@ class ListParams:
         if self.location and self.location.casefold() not in str(doc.get("location") or "").casefold():
             return False
         if self.salary or self.min_salary:
-            yearly = annual(doc.get("salary"))
+            yearly = stored_annual(doc.get("salary"))
             if yearly is None or yearly < self.min_salary:
                 return False
         cutoff = self.cutoff(now)
@@ -261,12 +281,7 @@ class ListParams:
         if self.location:
             clauses.append({"location": contains(self.location)})
         if self.salary or self.min_salary:
-            pay = []
-            for interval, factor in PER_YEAR.items():
-                amount = {"$gte": self.min_salary / factor} if self.min_salary else {"$gt": 0}
-                pay.append({"salary.interval": interval, "salary.max": amount})
-                pay.append({"salary.interval": interval, "salary.max": None, "salary.min": amount})
-            clauses.append({"$or": pay})
+            clauses.append({SALARY_KEY: {"$gte": self.min_salary} if self.min_salary else {"$gt": 0}})
         cutoff = self.cutoff(now)
         if cutoff is not None:
             clauses.append({"$or": [{"posted_at": {"$gte": cutoff}},
@@ -302,18 +317,28 @@ def _ranges(bounds: list[Any], descending: bool = True) -> Iterator[dict[str, An
 
 
 def _newest_bands(prefix: dict[str, Any], anchor: datetime, cutoff: datetime | None,
-                  keep: Callable[[Mapping[str, Any]], bool] | None = None) -> Iterator[Band]:
+                  keep: Callable[[Mapping[str, Any]], bool] | None = None, window: Window | None = None
+                  ) -> Iterator[Band]:
     """Posted-date bands: `posted_at` in the range, or no `posted_at` and `first_seen` in it."""
-    bounds = [anchor - timedelta(days=d) for d in NEWEST_BAND_DAYS]
-    if cutoff is not None:
-        bounds = [b for b in bounds if b > cutoff] + [cutoff]
-    ranges = list(_ranges(bounds))
-    if cutoff is not None:
-        ranges = ranges[:-1]  # nothing older than the cutoff can match
-    for rng in ranges:
+    for rng in newest_ranges(anchor, cutoff, window):
         yield Band(({**prefix, "posted_at": rng}, {**prefix, "posted_at": None, "first_seen": rng}), keep)
     if cutoff is None:
         yield Band(({**prefix, "posted_at": None, "first_seen": None},), keep)
+
+
+def newest_ranges(anchor: datetime, cutoff: datetime | None, window: Window | None = None) -> list[dict[str, Any]]:
+    """The "newest" order's disjoint date ranges, newest first, down to the "posted within" cutoff (then postings
+    without a date follow, unless there is a cutoff). A deep page's `window` (crawlerats/web/paging.py) leaves out
+    what it skips and starts with the band that holds the page."""
+    bounds = [anchor - timedelta(days=d) for d in NEWEST_BAND_DAYS]
+    if window is not None:
+        bounds = [window.start, window.low] + [b for b in bounds if b < window.low]
+    if cutoff is not None:
+        bounds = [b for b in bounds if b > cutoff] + [cutoff]
+    ranges = list(_ranges(bounds))
+    if window is not None:
+        ranges = ranges[1:]  # [start, ...): counted, not read
+    return ranges[:-1] if cutoff is not None else ranges  # nothing older than the cutoff can match
 
 
 def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
@@ -359,31 +384,15 @@ def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping
     yield Band(({**prefix, key: None},), keep)
 
 
-def _salary_bands(minimum: int) -> Iterator[Band]:
-    """Annualised-salary bands, one query per pay interval and band (`max`, or `min` when there is no `max`)."""
-    bounds = [b for b in SALARY_BANDS if b > minimum] + ([minimum] if minimum else [])
-    ranges = list(_ranges(bounds))[: len(bounds)]  # no band below the last bound (0 or the minimum)
-    for rng in ranges:
-        low, high = rng.get("$gte", 0), rng.get("$lt")
-        queries = []
-        for interval, factor in PER_YEAR.items():
-            scaled = {"$gte": low / factor, **({"$lt": high / factor} if high is not None else {})}
-            queries.append({"salary.interval": interval, "salary.max": scaled})
-            queries.append({"salary.interval": interval, "salary.max": None, "salary.min": scaled})
-
-        def keep(doc: Mapping[str, Any], low: float = low, high: float | None = high) -> bool:
-            yearly = annual(doc.get("salary"))
-            return yearly is not None and yearly >= low and (high is None or yearly < high)
-
-        yield Band(tuple(queries), keep)
-
-
 def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
                     boards: list[tuple[str, str]] | None = None,
-                    scores: Mapping[float, int] | None = None) -> Iterator[Band]:
+                    scores: Mapping[float, int] | None = None, pay: Histogram | None = None,
+                    window: Window | None = None, dates: list[datetime] | None = None) -> Iterator[Band]:
     """Index-shaped, disjoint candidate bands in sort order; together they cover every posting the filters can
     match. `boards`: the boards a company-name filter resolved to (read at once); `scores`: postings per ghost
-    score under the status and risk filters (a hint that sizes the score sorts' bands)."""
+    score under the status and risk filters (a hint that sizes the score sorts' bands); `pay`: postings per status
+    and stored annual salary (a hint that sizes the salary bands); `window`: where a deep "newest" page starts;
+    `dates`: the cached posted-or-seen dates under an ATS and workplace filter (a hint that sizes their bands)."""
 
     def not_promoted(doc: Mapping[str, Any]) -> bool:
         return not is_promoted(doc, now)
@@ -411,15 +420,24 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
             yield replace(band, keep=not_promoted)
         return
     if params.sort == "salary":
-        for band in _salary_bands(params.min_salary):
-            keep = band.keep
-            yield replace(band, keep=lambda d, keep=keep: keep(d) and not_promoted(d))
+        needed = params.page * params.per_page + 1  # the rows up to the page's end, and one more
+        for queries, keep in salary_bands(params.status, params.min_salary, pay, not_promoted, needed):
+            yield Band(queries, keep)
         if params.salary or params.min_salary:
             return
-        yield from _newest_bands({}, anchor, cutoff, lambda d: annual(d.get("salary")) is None and not_promoted(d))
+        yield from _newest_bands({}, anchor, cutoff,
+                                 lambda d: stored_annual(d.get("salary")) is None and not_promoted(d))
+        return
+    if params.ats and params.workplace:  # one index serves the pair (web_ats_workplace)
+        ranges = newest_ranges(anchor, cutoff, window)
+        if window is None:
+            ranges = merge_newest(ranges, dates, params.page * params.per_page + 1)
+        for queries, keep in ats_workplace_bands(params.ats, params.workplace, ranges, cutoff is not None,
+                                                 not_promoted):
+            yield Band(queries, keep)
         return
     prefix = {"health.risk": params.risk} if params.risk else {}
-    yield from _newest_bands(prefix, anchor, cutoff, not_promoted)
+    yield from _newest_bands(prefix, anchor, cutoff, not_promoted, window)
 
 
 @dataclass
@@ -514,6 +532,8 @@ class Scan:
 
     scanned: int = 0
     stopped: bool = False
+    #: How many postings match, when a read found every match before yielding the first (a sorted text search).
+    matched: int | None = None
 
 
 #: The facet counts behind totals and /stats: postings per status, ATS, risk, workplace and employment type.
@@ -527,6 +547,7 @@ class WebQueries:
         self.db = db
         self.jobs = db["jobs"]
         self._cache = _TtlCache(cache_seconds)
+        self._by_board: tuple[Any, dict[tuple[str, str], dict[str, Any]]] = (None, {})
 
     # --- cached small tables -------------------------------------------------------------------------
     def ats_names(self) -> list[str]:
@@ -583,6 +604,30 @@ class WebQueries:
                 found[score] = found.get(score, 0) + n
         return found
 
+    def pair_dates(self, params: ListParams) -> list[datetime] | None:
+        """The cached posted-or-seen dates (ascending) of the postings of the list's ATS, workplace and status
+        (the date index of crawlerats/web/paging.py; None until it is ready): sizes the first band."""
+        index = self.date_index()
+        if index is None:
+            return None
+        flt = {"ats": params.ats, "workplace_type": params.workplace}
+        return index.matching(flt if params.status == "any" else {**flt, "status": params.status})
+
+    def salary_histogram(self) -> Histogram | None:
+        """Postings per status and stored annual salary (cached; None while first computed in the background):
+        a hint that sizes the salary bands (crawlerats/web/salary_bands.py)."""
+        return self._cache.get_nowait(("salary",), lambda: histogram(self.jobs))
+
+    def salary_total(self, params: ListParams) -> int | None:
+        """Postings a salary filter keeps when it is the only filter besides the status, from the cached salary
+        histogram (None otherwise, or until it is ready)."""
+        plain = replace(params, salary="", min_salary=0)
+        if not (params.salary or params.min_salary) or plain.equality_filter() != ListParams(status=params.status) \
+                .equality_filter():
+            return None
+        pay = self.salary_histogram()
+        return None if pay is None else postings_paid(pay, params.status, params.min_salary)
+
     def count_equal(self, flt: Mapping[str, Any]) -> int | None:
         """Postings matching equality filters on `FACET_KEYS`, from the cached facet counts (None until the first
         count is ready)."""
@@ -593,14 +638,16 @@ class WebQueries:
                    if all(flt.get(k) is None or flt[k] == key[i] for i, k in enumerate(FACET_KEYS)))
 
     def directory(self) -> list[dict[str, Any]] | None:
-        """Every board with postings: `{ats, company, name, postings}` (one cached aggregation; None while the
-        first one is computed in the background)."""
+        """Every board with postings: `{ats, company, name, postings, closed}` (one cached aggregation; None while
+        the first one is computed in the background)."""
 
         def compute() -> list[dict[str, Any]]:
+            closed = {"$cond": [{"$eq": ["$status", "closed"]}, 1, 0]}
             pipeline = [{"$group": {"_id": {"ats": "$ats", "company": "$company"},
-                                    "name": {"$first": "$company_name"}, "postings": {"$sum": 1}}}]
+                                    "name": {"$first": "$company_name"}, "postings": {"$sum": 1},
+                                    "closed": {"$sum": closed}}}]
             return [{"ats": r["_id"].get("ats"), "company": r["_id"].get("company"), "name": r.get("name"),
-                     "postings": r["postings"]} for r in self.jobs.aggregate(pipeline)
+                     "postings": r["postings"], "closed": r.get("closed", 0)} for r in self.jobs.aggregate(pipeline)
                     if isinstance(r["_id"].get("company"), str)]
 
         return self._cache.get_nowait(("directory",), compute)
@@ -639,9 +686,10 @@ class WebQueries:
     # --- job list ------------------------------------------------------------------------------------
     def iter_matches(self, params: ListParams, fields: Mapping[str, Any] | None = None,
                      budget: int | None = None, now: datetime | None = None,
-                     scan: Scan | None = None) -> Iterator[dict[str, Any]]:
+                     scan: Scan | None = None, window: Window | None = None) -> Iterator[dict[str, Any]]:
         """Every matching posting in list order, band by band (stops early when the caller stops reading, or
-        before a band once `budget` candidates were read: then `scan.stopped` is set)."""
+        before a band once `budget` candidates were read: then `scan.stopped` is set); a deep page's `window`
+        leaves out the postings it skips (`job_list`)."""
         now = now or clock.now()
         scan = scan if scan is not None else Scan()
         names = self.registry_names()
@@ -654,8 +702,15 @@ class WebQueries:
         def key(doc: Mapping[str, Any]) -> tuple:
             return (is_promoted(doc, now), *sort_key(doc))
 
+        if boards is None and params.q:
+            searched = self._text_search(params, fields, budget, now, scan, key)
+            if searched is not None:
+                yield from searched
+                return
         scores = self.score_counts(params) if params.sort in ("ghost", "low") else None
-        for band in candidate_bands(params, self.anchor(), now, boards, scores):
+        pay = self.salary_histogram() if params.sort == "salary" else None
+        dates = self.pair_dates(params) if params.ats and params.workplace and window is None else None
+        for band in candidate_bands(params, self.anchor(), now, boards, scores, pay, window, dates):
             if budget is not None and scan.scanned >= budget:
                 scan.stopped = True
                 return
@@ -667,6 +722,55 @@ class WebQueries:
             found = [d for d in docs.values() if (band.keep is None or band.keep(d)) and params.matches(d, now, names)]
             yield from sorted(found, key=key, reverse=True)
 
+    def search_ready(self) -> bool:
+        """Whether `job_search` serves text search: its search index exists (created after its backfill)."""
+        return self._cache.get(("search_ready",), lambda: SEARCH_INDEX in {
+            ix["name"] for ix in self.db[SEARCH_COLLECTION].list_indexes()})
+
+    def _text_search(self, params: ListParams, fields: Mapping[str, Any] | None, budget: int | None,
+                     now: datetime, scan: Scan, key: Callable[[Mapping[str, Any]], tuple]
+                     ) -> Iterator[dict[str, Any]] | None:
+        """The list of a text search through `job_search` (crawlerats/web/search.py): "newest": active promotions,
+        then the posted-date bands of the search index; other orders: every match, sorted; None when it cannot
+        serve the request."""
+        words = query_words(params.q)
+        driver = driver_gram(words)
+        if driver is None or not self.search_ready():
+            return None
+        names = self.registry_names()
+        fields = dict(fields or LIST_FIELDS)
+        newest = params.sort == "newest"
+
+        def matches(doc: Mapping[str, Any]) -> bool:  # "newest": the active promotions are read first
+            return params.matches(doc, now, names) and not (newest and is_promoted(doc, now))
+
+        search = TextSearch(self.jobs, words, names, fields, matches, key)
+        named = search.registry_boards(driver[0])
+        if named:
+            directory = {(b["ats"], b["company"]): b["postings"] for b in self.directory() or []}
+            if not directory or sum(directory.get(board, 0) for board in named) > REGISTRY_BOARDS_LIMIT:
+                return None
+        statuses = ["open", "closed"] if params.status == "any" else [params.status]
+        cutoff = params.cutoff(now)
+        if not newest:  # every match first, when the word is rare enough, then sorted
+            found = search.all_matches(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
+                                       search.read_boards(named, statuses), scan)
+            if found is None:
+                return None
+            scan.matched = len(found)
+            return iter(sorted(found, key=key, reverse=True))
+
+        def read() -> Iterator[dict[str, Any]]:
+            promoted = list(self.jobs.find({"promotion.until": {"$gt": now}}, fields))
+            scan.scanned += len(promoted)
+            yield from sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
+            extra = search.read_boards(named, statuses)
+            scan.scanned += len(extra)
+            yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
+                                    extra, _dated, budget, scan)
+
+        return read()
+
     def job_list(self, params: ListParams, fields: Mapping[str, Any] | None = None) -> JobListPage:
         """One page of the list: read candidate bands in sort order until the page (and one more) is full."""
         now = clock.now()
@@ -676,23 +780,50 @@ class WebQueries:
         matched: list[dict[str, Any]] = []
         scan = Scan()
         complete = True
-        for doc in self.iter_matches(params, fields, budget, now, scan):
+        window = self._deep_window(params, skip, now)
+        skipped = window.skipped if window else 0  # counted, not read: right after the promotions
+        for doc in self.iter_matches(params, fields, budget, now, scan, window):
             matched.append(doc)
-            if len(matched) >= wanted:
+            if len(matched) + skipped >= wanted:
                 complete = False
                 break
         else:
             complete = not scan.stopped
         scanned = scan.scanned
-        partial = not complete and len(matched) < wanted
-        total = len(matched) if complete else None
+        partial = not complete and len(matched) + skipped < wanted
+        total = len(matched) + skipped if complete else scan.matched
         if total is None:
             flt = params.equality_filter()
-            total = self.count_equal(flt) if flt is not None else None
-        rows = matched[skip: skip + params.per_page + 1]
+            total = self.count_equal(flt) if flt is not None else self.salary_total(params)
+        rows = matched[skip - skipped: skip - skipped + params.per_page + 1]
         return JobListPage(params=params, rows=rows[:params.per_page], total=total, has_next=len(rows) > params.per_page,
-                           found=len(matched), partial=partial, scanned=scanned, ats_choices=self.ats_names(),
-                           names=self.registry_names(), now=now)
+                           found=len(matched) + skipped, partial=partial, scanned=scanned,
+                           ats_choices=self.ats_names(), names=self.registry_names(), now=now)
+
+    def date_index(self) -> DateIndex | None:
+        """Every posting's posted-or-seen date per facet combination (crawlerats/web/paging.py; cached like the
+        facet counts, None while first computed in the background)."""
+
+        def compute() -> DateIndex:
+            fields = {"_id": 0, **dict.fromkeys(FACET_KEYS, 1), "posted_at": 1, "first_seen": 1}
+            rows = ((tuple(_field(d, k) for k in FACET_KEYS), _dated(d)) for d in self.jobs.find({}, fields))
+            return build_date_index(FACET_KEYS, rows)
+
+        return self._cache.get_nowait(("dates",), compute)
+
+    def _deep_window(self, params: ListParams, skip: int, now: datetime) -> Window | None:
+        """Where a deep "newest" page under equality filters starts (None: read from the top)."""
+        flt = params.equality_filter()
+        if params.sort != "newest" or flt is None or skip < MIN_SKIP:
+            return None
+        index = self.date_index()
+        if index is None:
+            return None
+        names = self.registry_names()
+        promoted = [d for d in self.jobs.find({"promotion.until": {"$gt": now}}, LIST_FIELDS)
+                    if params.matches(d, now, names)]
+        return deep_window(index.matching(flt), (m for d in promoted if (m := _dated(d)) is not None),
+                           skip - len(promoted), params.per_page)
 
     # --- job page ------------------------------------------------------------------------------------
     def job(self, ats: str, company: str, job_id: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
@@ -729,11 +860,34 @@ class WebQueries:
         return {doc["job_id"] for doc in found}
 
     # --- company page --------------------------------------------------------------------------------
+    def board_counts(self, ats: str, company: str) -> dict[str, Any] | None:
+        """The board's entry of the cached directory (`postings`, `closed`; as fresh as the cache), or None until
+        the directory is ready or when the board is not in it."""
+        directory = self.directory()
+        if directory is None:
+            return None
+        indexed, by_board = self._by_board
+        if indexed is not directory:
+            by_board = {(b["ats"], b["company"]): b for b in directory}
+            self._by_board = (directory, by_board)
+        return by_board.get((ats, company))
+
+    def boards(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The `boards` registry, `(ats, company) -> document` (a small collection; cached like the counts)."""
+
+        def compute() -> dict[tuple[str, str], dict[str, Any]]:
+            return {(d.get("ats"), d.get("company")): d for d in self.db["boards"].find({}, {"_id": 0})}
+
+        return self._cache.get(("boards",), compute)
+
     def company(self, ats: str, company: str, page: int = 1) -> dict[str, Any] | None:
         """Open postings (one page, riskiest first) with their risk shares, reposts and median days active."""
         base = {"ats": ats, "company": company}
-        open_jobs = list(self.jobs.find({**base, "status": "open"}, LIST_FIELDS))
-        closed = self.jobs.count_documents({**base, "status": "closed"})
+        counted = self.board_counts(ats, company)  # cached: the closed count, and whether the board is small
+        whole = counted is not None and counted["postings"] <= COMPANY_WHOLE_READ
+        open_jobs = list(self.jobs.find({**base, "status": "open"}, None if whole else LIST_FIELDS))
+        closed = counted["closed"] if counted is not None and open_jobs else \
+            self.jobs.count_documents({**base, "status": "closed"})
         if not open_jobs and not closed:
             return None
         now = clock.now()
@@ -749,7 +903,7 @@ class WebQueries:
                 unscored += 1
             if isinstance(health.get("days_active"), int | float):
                 days.append(health["days_active"])
-        board = self.db["boards"].find_one(base, {"_id": 0})
+        board = self.boards().get((ats, company))
         sample = open_jobs[0] if open_jobs else (self.jobs.find_one(base, {"_id": 0, "company": 1, "company_name": 1})
                                                  or base)
         pages = max(1, -(-len(open_jobs) // PAGE_SIZE))

@@ -2,7 +2,8 @@
 
 Amounts stay in the posting's own currency (no exchange rates); a filter or sort on salary compares the
 top of the range (`max`, else `min`) multiplied out to a year: hour x 2,080, day x 260, week x 52,
-month x 12.
+month x 12. The validation stage stores that amount as `salary.annual_max` (crawlerats/normalize/salary.py
+`annualised`); the list's filter and sort read the stored value (`stored_annual`), which its index serves.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-#: Multipliers to a year, per `salary.interval` (docs/schema.md).
-PER_YEAR: dict[str, float] = {"year": 1.0, "month": 12.0, "week": 52.0, "day": 260.0, "hour": 2080.0}
+from crawlerats.normalize.salary import PER_YEAR, annualised
+
+__all__ = ["PER_YEAR", "annual", "salary_text", "stored_annual", "top_amount"]
+
 INTERVAL_WORDS: dict[str, str] = {"year": "a year", "month": "a month", "week": "a week", "day": "a day",
                                   "hour": "an hour"}
 SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$",
@@ -30,10 +33,14 @@ def top_amount(salary: Any) -> float | None:
 
 
 def annual(salary: Any) -> float | None:
-    """The top of the range per year in the posting's currency, or None when unknown."""
-    top = top_amount(salary)
-    factor = PER_YEAR.get(str(salary.get("interval"))) if isinstance(salary, Mapping) else None
-    return top * factor if top is not None and factor is not None else None
+    """The top of the range per year in the posting's currency, computed from the range (None when unknown)."""
+    return annualised(dict(salary))["annual_max"] if isinstance(salary, Mapping) else None
+
+
+def stored_annual(salary: Any) -> float | None:
+    """The stored `salary.annual_max` (what the filter, the sort and their index use), or None."""
+    value = salary.get("annual_max") if isinstance(salary, Mapping) else None
+    return _amount(value)
 
 
 def _money(value: float, currency: str) -> str:

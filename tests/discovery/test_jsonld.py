@@ -41,7 +41,8 @@ def test_plain_pages_store_contract_documents_without_a_browser(
     assert engineer["employment_type"] == "full_time" and engineer["employment_type_raw"] == "FULL_TIME"
     assert [(loc["city"], loc["country"]) for loc in engineer["locations"]] == [("Berlin", "DE")]
     assert engineer["salary"] == {"min": 70000.0, "max": 90000.0, "currency": "EUR", "interval": "year",
-                                  "raw": "EUR 70,000 - 90,000 per year"}
+                                  "raw": "EUR 70,000 - 90,000 per year",
+                                  "annual_min": 70000.0, "annual_max": 90000.0}
     assert engineer["salary_raw"]["value"]["unitText"] == "YEAR"
     assert "<b>pipelines</b>" in engineer["description_html"]
     assert "javascript:" not in engineer["description_html"] and "onclick" not in engineer["description_html"]

@@ -106,9 +106,12 @@ def violations(doc: dict[str, Any], now: datetime | None = None, stored: bool = 
     unknown = set(doc) - set(CRAWLED_FIELDS) - set(_WRITER_FIELDS) - {
         "_id", "closed_at", "reopened_count", "content_hash", "updated_seen_at", "repost_of", "repost_count",
         "earlier_postings", "duplicate_group", "duplicate_count", "health", "fingerprint", "promotion",
-        "dedup"}  # `dedup`: the dedup stage's internal match features (docs/dedup.md)
+        "dedup", "raw_fingerprint"}  # `dedup`: the dedup stage's internal match features (docs/dedup.md)
     if unknown:
         problems.append(f"undeclared fields {sorted(unknown)}")
+    raw = doc.get("raw_fingerprint")
+    if raw is not None and not (isinstance(raw, str) and re.fullmatch(r"[0-9a-f]{32}", raw)):
+        problems.append(f"raw_fingerprint {raw!r:.60}")
     if doc.get("ats") not in ATS_NAMES:
         problems.append(f"ats {doc.get('ats')!r}")
     for name in ("company", "job_id", "title"):
@@ -127,7 +130,7 @@ def violations(doc: dict[str, Any], now: datetime | None = None, stored: bool = 
     if doc.get("workplace_type") not in WORKPLACE_TYPES | {None}:
         problems.append(f"workplace_type {doc.get('workplace_type')!r}")
     problems += _location_problems(doc.get("locations"))
-    problems += _salary_problems(doc.get("salary"))
+    problems += _salary_problems(doc.get("salary"), stored)
     for name in ("posted_at", "updated_at"):
         value = doc.get(name)
         if value is not None and not _is_utc(value):
@@ -177,12 +180,21 @@ def _location_problems(locations: Any) -> list[str]:
     return problems
 
 
-def _salary_problems(salary: Any) -> list[str]:
+def _salary_problems(salary: Any, stored: bool = False) -> list[str]:
+    """A crawled salary is `{min, max, currency, interval, raw}`; the validation stage adds the annualised range
+    (`annual_min`, `annual_max`), so a stored one has those two as well, equal to their definition."""
     if salary is None:
         return []
-    if not isinstance(salary, dict) or set(salary) != {"min", "max", "currency", "interval", "raw"}:
+    keys = {"min", "max", "currency", "interval", "raw"} | ({"annual_min", "annual_max"} if stored else set())
+    if not isinstance(salary, dict) or set(salary) != keys:
         return [f"salary shape {salary!r:.120}"]
     problems = []
+    if stored:
+        top, bottom = salary["max"] or salary["min"], salary["min"] or salary["max"]
+        factor = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}.get(salary["interval"])
+        expected = (bottom * factor, top * factor) if factor and top else (None, None)
+        if (salary["annual_min"], salary["annual_max"]) != expected:
+            problems.append(f"salary annual range {salary['annual_min']!r}, {salary['annual_max']!r} != {expected}")
     amounts = [salary["min"], salary["max"]]
     for amount in amounts:
         if amount is None:

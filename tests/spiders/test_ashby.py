@@ -67,7 +67,8 @@ def test_ashby_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict, mo
     assert sre["title"] == "Senior Site Reliability Engineer"  # trailing space removed
     assert sre["workplace_type"] == "hybrid"
     assert sre["salary"] == {"min": 102800.0, "max": 137000.0, "currency": "CAD", "interval": "year",
-                             "raw": "CA$102.8K - CA$137K"}
+                             "raw": "CA$102.8K - CA$137K",
+                             "annual_min": 102800.0, "annual_max": 137000.0}
     assert sre["salary_raw"]["compensationTiers"][0]["components"][0]["interval"] == "1 YEAR"
     assert sre["locations"] == [{"raw": "Toronto, Ontario", "city": "Toronto", "region": "Ontario", "country": "CA"}]
     assert sre["department"] == sre["team"] == "HighlightTA Confidential"
@@ -100,7 +101,8 @@ def test_ashby_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict, mo
     # --- Hand-made edge cases --------------------------------------------------------------------------------
     tiers = jobs.find_one({"company": "edgeco", "job_id": "tiers"})
     assert tiers["salary"] == {"min": 100000.0, "max": 150000.0, "currency": "USD", "interval": "year",
-                               "raw": "$100K - $150K"}
+                               "raw": "$100K - $150K",
+                               "annual_min": 100000.0, "annual_max": 150000.0}
     assert tiers["workplace_type"] == "remote"  # no workplaceType: isRemote decides
     assert tiers["posted_at"] == datetime(2026, 8, 1, 8, 0, tzinfo=UTC)
     hourly = jobs.find_one({"company": "edgeco", "job_id": "hourly"})

@@ -38,7 +38,8 @@ def test_breezy_boards(ats_server, crawl_settings, mongo_db) -> None:
     assert emp["ats"] == "breezy" and emp["title"] == "Employee #12" and emp["company_name"] == "MS Breezy Trial"
     assert emp["department"] == "Does Not Matter"
     assert emp["employment_type_raw"] == "Other" and emp["employment_type"] is None
-    assert emp["salary"] == {"min": 0.05, "max": 0.06, "currency": "USD", "interval": "hour", "raw": "$0.05 – $0.06"}
+    assert emp["salary"] == {"min": 0.05, "max": 0.06, "currency": "USD", "interval": "hour", "raw": "$0.05 – $0.06",
+                             "annual_min": 104.0, "annual_max": 124.8}
     assert emp["salary_raw"] == "$0.05 – $0.06 / hour"
     assert emp["locations"] == [{"raw": "Chaos, FL", "city": "Chaos", "region": "Florida", "country": "US"}]
     assert emp["location"] == "Chaos, FL" and emp["workplace_type"] is None
@@ -49,7 +50,8 @@ def test_breezy_boards(ats_server, crawl_settings, mongo_db) -> None:
 
     open_pos = trial["088ac6d52139"]
     assert open_pos["employment_type"] == "contract"
-    assert open_pos["salary"] == {"min": 1.0, "max": 5.0, "currency": "USD", "interval": "year", "raw": "$1 – $5"}
+    assert open_pos["salary"] == {"min": 1.0, "max": 5.0, "currency": "USD", "interval": "year", "raw": "$1 – $5",
+                                  "annual_min": 1.0, "annual_max": 5.0}
     assert open_pos["locations"] == [{"raw": "New York, NY", "city": "New York", "region": "New York", "country": "US"}]
     assert open_pos["posted_at"] == datetime(2023, 4, 6, 1, 32, 13, 932000, tzinfo=UTC)
 
@@ -58,7 +60,8 @@ def test_breezy_boards(ats_server, crawl_settings, mongo_db) -> None:
     assert odd["a1"]["workplace_type"] == "remote" and odd["a1"]["employment_type"] == "full_time"
     assert odd["a1"]["locations"] == [{"raw": "Berlin, DE", "city": "Berlin", "region": None, "country": "DE"}]
     assert odd["a1"]["salary"] == {"min": 50000.0, "max": 60000.0, "currency": "EUR", "interval": "year",
-                                   "raw": "EUR 50,000 - 60,000 per year"}
+                                   "raw": "EUR 50,000 - 60,000 per year",
+                                   "annual_min": 50000.0, "annual_max": 60000.0}
     assert odd["a1"]["url"] == "https://odd.breezy.hr/p/a1-remote-dev" and odd["a1"]["company_name"] == "odd"
     assert odd["a1"]["posted_at"] == datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
     assert odd["a2"]["salary"] is None and odd["a2"]["salary_raw"] == "Competitive"

@@ -140,7 +140,8 @@ def test_greenhouse_boards_end_to_end(ats_server: AtsServer, crawl_settings: dic
     # --- Hand-made edge cases ---------------------------------------------------------------------------------
     html_pay = jobs.find_one({"company": "acme", "job_id": "1001"})
     assert html_pay["salary"] == {"min": 320000.0, "max": 400000.0, "currency": "USD", "interval": "year",
-                                  "raw": "$320,000\u2014$400,000 USD"}
+                                  "raw": "$320,000\u2014$400,000 USD",
+                                  "annual_min": 320000.0, "annual_max": 400000.0}
     assert html_pay["workplace_type"] == "remote"
     assert html_pay["employment_type"] == "contract" and html_pay["employment_type_raw"] == "Contract"
     hostile = jobs.find_one({"company": "acme", "job_id": "1002"})

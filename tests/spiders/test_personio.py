@@ -51,7 +51,8 @@ def test_personio_boards(ats_server, crawl_settings, mongo_db) -> None:
     assert job["locations"] == [{"raw": "London", "city": "London", "region": None, "country": "GB"}]
     assert job["workplace_type"] is None
     assert job["salary"] == {"min": 100000.0, "max": None, "currency": "GBP", "interval": "year",
-                             "raw": "GBP 100,000 per year"}
+                             "raw": "GBP 100,000 per year",
+                             "annual_min": 100000.0, "annual_max": 100000.0}
     assert job["salary_raw"] == {"min": "100000.00", "max": None, "currencySymbol": "£", "currencyCode": "GBP",
                                  "type": "yearly"}
     assert job["posted_at"] == datetime(2024, 9, 24, 11, 0, 15, tzinfo=UTC)

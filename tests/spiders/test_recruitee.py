@@ -46,7 +46,8 @@ def test_recruitee_boards(ats_server, crawl_settings, mongo_db) -> None:
     assert acc["locations"] == [{"raw": "Berlin, Berlin, Germany", "city": "Berlin", "region": "Berlin", "country": "DE"}]
     assert acc["location"] == "Berlin, Berlin, Germany"
     assert acc["salary"] == {"min": 60000.0, "max": 75000.0, "currency": "EUR", "interval": "year",
-                             "raw": "EUR 60,000 - 75,000 per year"}
+                             "raw": "EUR 60,000 - 75,000 per year",
+                             "annual_min": 60000.0, "annual_max": 75000.0}
     assert acc["salary_raw"] == {"max": "75000", "min": "60000", "period": "year", "currency": "EUR"}
     assert acc["posted_at"] == datetime(2026, 8, 5, 10, 10, 39, tzinfo=UTC)
     assert acc["posted_at_raw"] == "2026-08-05 10:10:39 UTC"

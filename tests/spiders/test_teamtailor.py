@@ -91,7 +91,8 @@ def test_teamtailor_boards(ats_server, crawl_settings, mongo_db) -> None:
     assert rich["employment_type_raw"] == "FULL_TIME" and rich["employment_type"] == "full_time"
     assert rich["workplace_type"] == "remote"
     assert rich["salary"] == {"min": 40000.0, "max": 50000.0, "currency": "SEK", "interval": "month",
-                              "raw": "SEK 40,000 - 50,000 per month"}
+                              "raw": "SEK 40,000 - 50,000 per month",
+                              "annual_min": 480000.0, "annual_max": 600000.0}
     assert rich["salary_raw"]["value"]["unitText"] == "MONTH"
     assert rich["locations"] == [{"raw": "Göteborg, Sweden", "city": "Göteborg", "region": None, "country": "SE"}]
     assert rich["updated_at"] == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)

@@ -81,7 +81,8 @@ def test_workable_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict,
     assert lpn["employment_type"] is None and lpn["employment_type_raw"] is None  # "" in the payload
     assert lpn["extras"]["created_at"] == "2025-02-27"
     # No pay field in Workable: the "Pay:" line of the description gives it (the sign-on bonus does not).
-    assert lpn["salary"] == {"min": 23.0, "max": 26.0, "currency": "USD", "interval": "hour", "raw": "$23.00 - $26.00"}
+    assert lpn["salary"] == {"min": 23.0, "max": 26.0, "currency": "USD", "interval": "hour", "raw": "$23.00 - $26.00",
+                             "annual_min": 47840.0, "annual_max": 54080.0}
     assert lpn["salary_raw"] == "$23.00 - $26.00"
     assert therapist["salary"] is None  # "Weekly Pay: Enjoy the convenience..." states no amount
 

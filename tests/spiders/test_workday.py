@@ -129,7 +129,8 @@ def test_workday_boards_end_to_end(ats_server: AtsServer, crawl_settings: dict, 
     assert analyst["employment_type"] == "part_time"
     assert analyst["description_html"] == "<p>Role 44</p><p>Pay range: €44,000 - €54,000 per year</p>"
     assert analyst["salary"] == {"min": 44000.0, "max": 54000.0, "currency": "EUR", "interval": "year",
-                                 "raw": "€44,000 - €54,000"}
+                                 "raw": "€44,000 - €54,000",
+                                 "annual_min": 44000.0, "annual_max": 54000.0}
     assert [(loc["city"], loc["country"]) for loc in analyst["locations"]] == [("Berlin", "DE"), ("New York", "US")]
     assert analyst["location"] == "Germany, Berlin; US, NY, New York"
     assert analyst["extras"]["hiring_organization"] == "Acme GmbH"

@@ -21,9 +21,12 @@ def free_port() -> int:
 class SecantusServer:
     """A secantusd-py child process on a free loopback port with its own storage directory."""
 
-    def __init__(self, storage: Path | None = None, port: int | None = None) -> None:
+    def __init__(self, storage: Path | None = None, port: int | None = None, options: tuple[str, ...] = ()) -> None:
+        """`options`: extra server flags, e.g. the embedded default's (`crawlerats.db.embedded.SERVER_OPTIONS`)
+        for benchmarks that measure what a default install runs."""
         self.storage = storage or Path(tempfile.mkdtemp(prefix="secantus-"))
         self.port = port or free_port()
+        self.options = options
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -34,7 +37,8 @@ class SecantusServer:
         log = open(self.storage.parent / f"secantus-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _LAUNCH, "--host", "127.0.0.1", "--port", str(self.port),
-             "--storage-path", str(self.storage), "--log-level", "WARNING", "--oplog-max-entries", "5000"],
+             "--storage-path", str(self.storage), "--log-level", "WARNING", "--oplog-max-entries", "5000",
+             *self.options],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout

@@ -9,6 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from crawlerats.items import CRAWLED_FIELDS
+from crawlerats.normalize.salary import annualised
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 RISK_LABELS = {"low": "Low Risk", "medium": "Medium Risk", "high": "High Risk", "very_high": "Very High Risk"}
@@ -69,6 +70,7 @@ def job(ats: str, company: str, job_id: str, title: str, **fields: Any) -> dict[
         "health": health(10, "low", 3),
     })
     doc.update(fields)
+    doc["salary"] = annualised(doc["salary"])  # as the validation stage stores it
     return doc
 
 
@@ -152,3 +154,12 @@ def seed(db: Database) -> None:
     db["jobs"].insert_many(seed_jobs())
     db["crawls"].insert_many(seed_crawls())
     db["boards"].insert_many(seed_boards())
+
+
+def store_jobs(db: Database, docs: list[dict[str, Any]]) -> None:
+    """Insert postings after the app created its indexes, with their text-search documents (as the crawl's
+    writer stores them: crawlerats/pipelines/search_writes.py)."""
+    from crawlerats.db.search_index import SEARCH_COLLECTION, search_update
+
+    db["jobs"].insert_many(docs)
+    db[SEARCH_COLLECTION].bulk_write([search_update(doc, job=doc["_id"]) for doc in docs])

@@ -19,7 +19,7 @@ from crawlerats.web.exports import CSV_COLUMNS
 from crawlerats.web.queries import SORT_KEYS, ListParams, is_promoted
 from tests.support.paths import REPO
 from tests.web.conftest import LiveServer
-from tests.web.seed import NOW, day, job
+from tests.web.seed import NOW, day, job, store_jobs
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -49,7 +49,8 @@ def test_api_items_are_the_public_contract(client: TestClient) -> None:
     item = body["items"][0]
     assert "_id" not in item and "dedup" not in item
     assert item["job_id"] == "a1" and item["first_seen"] == "2026-03-17T10:00:00Z"  # ISO-8601 UTC
-    assert item["salary"] == {"min": 60000.0, "max": 80000.0, "currency": "EUR", "interval": "year", "raw": "€60k–80k"}
+    assert item["salary"] == {"min": 60000.0, "max": 80000.0, "currency": "EUR", "interval": "year", "raw": "€60k–80k",
+                              "annual_min": 60000.0, "annual_max": 80000.0}
     assert item["health"]["ghost_score"] == 42 and item["company_display_name"] == "Acme Corp"
     assert item["links"]["page"].endswith("/jobs/lever/acme/a1")
     second = client.get(body["next"].replace("http://testserver", "")).json()
@@ -90,7 +91,7 @@ def test_csv_export_is_capped_with_a_message(monkeypatch: pytest.MonkeyPatch, cl
 
 
 def test_csv_cells_cannot_become_formulas(seeded_db: Database, client: TestClient) -> None:
-    seeded_db["jobs"].insert_one(job("lever", "acme", "f1", "=HYPERLINK(\"http://evil\")", posted_at=NOW))
+    store_jobs(seeded_db, [job("lever", "acme", "f1", "=HYPERLINK(\"http://evil\")", posted_at=NOW)])
     rows = list(csv.DictReader(io.StringIO(client.get("/jobs.csv?q=hyperlink").text)))
     assert rows[0]["title"].startswith("'=")
 

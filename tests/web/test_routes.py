@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from crawlerats.web import create_app
 from crawlerats.web.app import CONTENT_SECURITY_POLICY
 from crawlerats.web.queries import PAGE_SIZE
-from tests.web.seed import day, health, job
+from tests.web.seed import day, health, job, store_jobs
 
 
 def job_ids(html: str) -> list[str]:
@@ -317,12 +317,33 @@ def test_hostile_values_are_escaped(seeded_db: Database, client: TestClient) -> 
 
 
 def test_rare_search_offers_search_all(monkeypatch: pytest.MonkeyPatch, client: TestClient) -> None:
+    """A search the search index cannot narrow (words under three characters) reads the list's own bands, up to
+    the scan budget."""
     monkeypatch.setattr("crawlerats.web.queries.SCAN_BUDGET", 1)
-    html = client.get("/jobs?q=zzz").text
-    assert "Search all postings</a>" in html and 'href="/jobs?q=zzz&amp;deep=1"' in html
-    deep = client.get("/jobs?q=zzz&deep=1").text
+    html = client.get("/jobs?q=zz").text
+    assert "Search all postings</a>" in html and 'href="/jobs?q=zz&amp;deep=1"' in html
+    deep = client.get("/jobs?q=zz&deep=1").text
     assert "Search all postings" not in deep and "No postings match." in deep
     assert '<input type="hidden" name="deep" value="1">' in deep
+    indexed = client.get("/jobs?q=zzz").text  # through the search index: no budget needed
+    assert "Search all postings" not in indexed and "No postings match." in indexed
+
+
+def test_search_matches_registry_names_and_new_postings(seeded_db: Database, client: TestClient) -> None:
+    """Text search finds a board by its `boards` registry name (not in `job_search`), and postings stored after
+    the app started (with their search documents, as the writer stores them)."""
+    from crawlerats import registry
+    from crawlerats.board import Board
+
+    store_jobs(seeded_db, [job("lever", "spotify", "s1", "Backend Engineer", company_name="spotify",
+                               posted_at=day(2026, 3, 19, 12)),
+                           job("lever", "spotify", "s2", "Data Analyst", company_name="spotify")])
+    assert set(job_ids(client.get("/jobs?q=backend").text)) == {"a1", "s1"}
+    assert job_ids(client.get("/jobs?q=technology").text) == []
+    registry.register(seeded_db, [Board("lever", "spotify", name="Spotify Technology")], "cli")
+    assert job_ids(client.get("/jobs?q=technology").text) == ["s1", "s2"]  # newest posted first
+    assert job_ids(client.get("/jobs?q=TECHNOLOGY+analyst").text) == ["s2"]
+    assert job_ids(client.get("/jobs?q=echnolog+backend+engineer").text) == ["s1"]  # parts of words match
 
 
 def test_boards_add_name_is_the_display_name(seeded_db: Database, client: TestClient) -> None:

@@ -1,0 +1,121 @@
+"""The `job_search` collection: one small document per posting holding the trigrams of its title and company
+names, so the web's text search (`?q=`, crawlerats/web/search.py) reads an index range instead of every posting.
+
+SecantusDB has no text index, and a case-insensitive substring match cannot use an index range. A word of three
+or more characters occurs in a text only if each of its trigrams does, so the postings whose `grams` hold one
+trigram of a query word are a superset of those whose title or company name contains the word: the web reads
+them (index `grams_status_posted`, in posted-date bands), checks the words on `text`, then on the posting.
+
+Document: `{ats, company, job_id, job, status, posted, grams, text}` — `job` is the posting's `_id` when the
+writer knows it (an insert), `posted` is `posted_at`, else `first_seen` (the "newest" order), `text` is the
+title, company name and board id, case-folded, one per line.
+
+Kept out of `jobs` (like `job_bands`): its multikey entries are written only when a posting is new, when its
+title, company name, posted date or status change, or when it closes — never by the `last_seen` move of an
+unchanged posting (on SecantusDB every update of a document rewrites every index entry it has).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pymongo import UpdateMany, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+logger = logging.getLogger(__name__)
+
+SEARCH_COLLECTION = "job_search"
+#: The search index (crawlerats/db/indexes.py); the web searches through `job_search` only once it exists: it is
+#: created after the backfill.
+SEARCH_INDEX = "grams_status_posted"
+#: The gram length: query words shorter than this cannot use the index (the web reads the list's own bands).
+GRAM = 3
+#: Posting fields whose change rewrites the posting's search document.
+SEARCHED_FIELDS = ("title", "company_name", "posted_at", "status")
+#: What a backfill or a web fetch reads from `jobs` to build a search document.
+SOURCE_PROJECTION = {"ats": 1, "company": 1, "job_id": 1, "title": 1, "company_name": 1, "posted_at": 1,
+                     "first_seen": 1, "status": 1}
+
+
+def search_parts(doc: Mapping[str, Any]) -> list[str]:
+    """The searched texts of a posting, case-folded: title, company name (as the ATS gives it) and board id.
+    (The readable board id the pages show is made of the board id's own letters; `boards` registry names are
+    matched by the web from the registry itself.)"""
+    parts = [doc.get("title"), doc.get("company_name"), doc.get("company")]
+    return [p.casefold() for p in parts if isinstance(p, str) and p]
+
+
+def grams_of(text: str) -> set[str]:
+    """Every run of `GRAM` characters in `text` without whitespace (a query word never holds any)."""
+    runs = (text[i:i + GRAM] for i in range(len(text) - GRAM + 1))
+    return {run for run in runs if not any(c.isspace() for c in run)}
+
+
+def _moment(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def search_fields(doc: Mapping[str, Any], first_seen: Any = None) -> dict[str, Any]:
+    """The search document's fields for a posting (`first_seen`: when the posting does not carry it yet)."""
+    parts = search_parts(doc)
+    grams: set[str] = set()
+    for part in parts:
+        grams |= grams_of(part)
+    return {"status": doc.get("status"),
+            "posted": _moment(doc.get("posted_at")) or _moment(doc.get("first_seen")) or _moment(first_seen),
+            "grams": sorted(grams), "text": "\n".join(parts)}
+
+
+def search_update(doc: Mapping[str, Any], first_seen: Any = None, job: Any = None) -> UpdateOne:
+    """The idempotent upsert of one posting's search document (`job`: its `_id` in `jobs`, when known)."""
+    fields = search_fields(doc, first_seen)
+    if job is not None:
+        fields["job"] = job
+    return UpdateOne(_key(doc), {"$set": fields}, upsert=True)
+
+
+def search_changed(doc: Mapping[str, Any], stored: Mapping[str, Any] | None) -> bool:
+    """Whether a posting about to be written needs its search document written: new, or a searched field
+    changed (`stored`: the stored document the dedup stage read; None when nothing is stored)."""
+    return stored is None or any(doc.get(name) != stored.get(name) for name in SEARCHED_FIELDS)
+
+
+def close_operations(ats: str, company: str, job_ids: Iterable[str]) -> list[UpdateMany]:
+    """Closed postings' search documents follow their status (one update for the board)."""
+    ids = sorted(set(job_ids))
+    return [UpdateMany({"ats": ats, "company": company, "job_id": {"$in": ids}},
+                       {"$set": {"status": "closed"}})] if ids else []
+
+
+def _key(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"ats": doc["ats"], "company": doc["company"], "job_id": doc["job_id"]}
+
+
+def _insert_new(db: Database, docs: list[dict[str, Any]]) -> None:
+    """Insert search documents; one a crawl wrote meanwhile (duplicate key) wins."""
+    try:
+        db[SEARCH_COLLECTION].insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+            raise
+
+
+def backfill_search(db: Database, batch: int = 1000) -> int:
+    """Once, when `job_search` is first created on a database that already holds postings: a search document
+    for every stored posting (inserts: cheaper than upserts on SecantusDB). The postings are read in large
+    batches before anything is written (on SecantusDB a cursor's later batches cost more: 10,000 postings read
+    twice as slowly in batches of 1,000 as in one)."""
+    docs = [{**_key(doc), **search_fields(doc), "job": doc["_id"]}
+            for doc in db["jobs"].find({}, SOURCE_PROJECTION, batch_size=10_000)
+            if all(isinstance(doc.get(k), str) for k in ("ats", "company", "job_id"))]
+    written = 0
+    for start in range(0, len(docs), batch):
+        _insert_new(db, docs[start:start + batch])
+        written += len(docs[start:start + batch])
+    if written:
+        logger.info("Wrote the search documents of %d stored postings into %s", written, SEARCH_COLLECTION)
+    return written

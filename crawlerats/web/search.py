@@ -1,0 +1,151 @@
+"""Text search (`?q=`) for the job list through the `job_search` collection (crawlerats/db/search_index.py).
+
+A posting matches when every query word occurs, case-insensitively, in its title or its company name (the
+display name, the board id): the same test as `ListParams.matches`, which stays the final word on every row.
+This module only finds the candidates without reading every posting: the word's rarest-looking trigram (by
+English letter frequency) is looked up in `job_search` (index `grams_status_posted`), newest posted first, in
+the list's posted-date bands; the words are checked on the search documents' text, and only the survivors are
+fetched from `jobs` (by `_id`, else by key). Boards whose `boards` registry name contains the trigram's word are
+read whole and merged into the bands, since registry names are not in `job_search`.
+
+It serves the "newest" order when a query word has at least three characters and the search index exists.
+The other orders read every candidate first (`all_matches`: when the word is rare enough, see
+`SORTED_SEARCH_BUDGET`) and sort them; otherwise, and for words of one or two characters only, the list's own
+bands are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from pymongo.collection import Collection
+
+from crawlerats.db.search_index import SEARCH_COLLECTION, grams_of
+from crawlerats.db.updates import board_clauses
+
+#: Relative frequency of letters in English text (per mille); other characters count as rare.
+_LETTERS = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
+                    (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2,
+                     1, 1), strict=True))
+#: Most postings of registry-named boards read whole for one search (else the list's own bands are read).
+REGISTRY_BOARDS_LIMIT = 5_000
+#: The other orders (ghost score, salary) need every match before the first row: up to this many search
+#: documents are read, and up to `SORTED_MATCHES_LIMIT` of their postings fetched, else the list's bands are read.
+SORTED_SEARCH_BUDGET = 10_000
+SORTED_MATCHES_LIMIT = 2_000
+_SEARCH_FIELDS = {"_id": 0, "ats": 1, "company": 1, "job_id": 1, "job": 1, "text": 1}
+
+
+def query_words(q: str) -> list[str]:
+    """The words a search requires, case-folded (as `ListParams.matches` splits them)."""
+    return q.casefold().split()
+
+
+def driver_gram(words: list[str]) -> tuple[str, str] | None:
+    """(word, trigram) to look up: the trigram of letters least frequent in English among the words of at least
+    `GRAM` characters (a guess at the rarest, without counting), None when every word is shorter."""
+    best: tuple[float, str, str] | None = None
+    for word in words:
+        for gram in sorted(grams_of(word)):
+            score = sum(_LETTERS.get(c, 0) for c in gram)
+            if best is None or score < best[0]:
+                best = (score, word, gram)
+    return None if best is None else (best[1], best[2])
+
+
+class TextSearch:
+    """One list request's text search over `jobs` (`fields`: the projection of the rows; `matches`: every list
+    filter on a posting; `order`: the list's Python sort key, best last)."""
+
+    def __init__(self, jobs: Collection, words: list[str], registry: Mapping[tuple[str, str], str],
+                 fields: Mapping[str, Any], matches: Callable[[Mapping[str, Any]], bool],
+                 order: Callable[[Mapping[str, Any]], tuple]) -> None:
+        self.jobs = jobs
+        self.search = jobs.database[SEARCH_COLLECTION]
+        self.words = words
+        self.registry = {key: name.casefold() for key, name in registry.items()}
+        self.fields = dict(fields)
+        self.matches = matches
+        self.order = order
+
+    def _text_ok(self, row: Mapping[str, Any]) -> bool:
+        """Every word in the search text or the board's registry name (a superset of `ListParams.matches`)."""
+        text = row.get("text") or ""
+        name = self.registry.get((row.get("ats"), row.get("company")), "")
+        return all(word in text or word in name for word in self.words)
+
+    def registry_boards(self, word: str) -> list[tuple[str, str]]:
+        """Boards whose registry name contains the word."""
+        return sorted(key for key, name in self.registry.items() if word in name)
+
+    def read_boards(self, boards: list[tuple[str, str]], statuses: list[str]) -> list[dict[str, Any]]:
+        """Every posting of these boards with one of the statuses (`company_status` index), that matches."""
+        found = []
+        for ats, company in boards:
+            for status in statuses:
+                found.extend(d for d in self.jobs.find({"ats": ats, "company": company, "status": status},
+                                                       self.fields) if self.matches(d))
+        return found
+
+    def fetch(self, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The postings of these search documents: by `_id` in one query, the others (or any `_id` that no longer
+        names the posting) by key, one query per board."""
+        wanted = {(r["ats"], r["company"], r["job_id"]): r.get("job") for r in rows}
+        found: dict[tuple[str, str, str], dict[str, Any]] = {}
+        ids = [job for job in wanted.values() if job is not None]
+        if ids:
+            for doc in self.jobs.find({"_id": {"$in": ids}}, self.fields):
+                key = (doc.get("ats"), doc.get("company"), doc.get("job_id"))
+                if key in wanted:
+                    found[key] = doc
+        rest = [key for key in wanted if key not in found]
+        for query in board_clauses(rest):
+            for doc in self.jobs.find(query, self.fields):
+                found[(doc["ats"], doc["company"], doc["job_id"])] = doc
+        return list(found.values())
+
+    def all_matches(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
+                    extra: list[dict[str, Any]], scan: Any) -> list[dict[str, Any]] | None:
+        """Every match, unsorted (`extra`: found otherwise); None when the word is too common for the limits (then
+        nothing is counted in `scan`: the caller reads the list's bands instead)."""
+        rows: list[Mapping[str, Any]] = []
+        for rng in [*ranges, None] if with_undated else ranges:
+            for status in statuses:
+                rows.extend(self.search.find({"grams": gram, "status": status, "posted": rng}, _SEARCH_FIELDS))
+            if len(rows) > SORTED_SEARCH_BUDGET:
+                return None
+        survivors = [r for r in rows if self._text_ok(r)]
+        if len(survivors) > SORTED_MATCHES_LIMIT:
+            return None
+        docs = {(d["ats"], d["company"], d["job_id"]): d for d in self.fetch(survivors) if self.matches(d)}
+        docs.update(((d["ats"], d["company"], d["job_id"]), d) for d in extra)
+        scan.scanned += len(rows) + len(extra)
+        return list(docs.values())
+
+    def bands(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
+              extra: list[dict[str, Any]], posted: Callable[[Mapping[str, Any]], datetime | None],
+              budget: int | None, scan: Any) -> Iterator[dict[str, Any]]:
+        """The matches, band by band along the posted date (`ranges`, then undated postings), each band sorted;
+        `extra` (postings found otherwise) joins the band its date falls in. Stops before a band once `budget`
+        search documents were read (`scan.stopped`)."""
+        for rng in [*ranges, None] if with_undated else ranges:
+            if budget is not None and scan.scanned >= budget:
+                scan.stopped = True
+                return
+            rows = [r for status in statuses
+                    for r in self.search.find({"grams": gram, "status": status, "posted": rng}, _SEARCH_FIELDS)]
+            scan.scanned += len(rows)
+            docs = {(d["ats"], d["company"], d["job_id"]): d
+                    for d in self.fetch([r for r in rows if self._text_ok(r)]) if self.matches(d)}
+            for doc in extra:
+                if _in_range(posted(doc), rng):
+                    docs[(doc["ats"], doc["company"], doc["job_id"])] = doc
+            yield from sorted(docs.values(), key=self.order, reverse=True)
+
+
+def _in_range(value: datetime | None, rng: Mapping[str, Any] | None) -> bool:
+    if rng is None or value is None:
+        return rng is None and value is None
+    return ("$gte" not in rng or value >= rng["$gte"]) and ("$lt" not in rng or value < rng["$lt"])

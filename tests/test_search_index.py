@@ -1,0 +1,71 @@
+"""The text-search side collection `job_search` follows the postings across crawls (real `scrapy crawl lever` runs
+over a board built from the real Lever payloads): a first crawl writes one search document per posting; a second
+one, where one title changed, one posting is gone (closed) and one is new, writes exactly those three; a third
+that sees nothing new writes none. After every crawl each posting's search document is what it should be, and
+the job list's text search finds the postings by their new title."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+
+from crawlerats.db.search_index import SEARCH_COLLECTION, search_fields
+from crawlerats.web.queries import ListParams, WebQueries
+from tests.lever_boards import SPOTIFY, load, serve_lever, varied
+from tests.support.ats_server import AtsServer
+from tests.support.crawl import run_crawl
+
+BOARD = "search-a"
+STEPS = (datetime(2026, 3, 1, 9, 0, tzinfo=UTC), datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
+         datetime(2026, 3, 1, 10, 30, tzinfo=UTC))
+RETITLED = "Quokka Wrangler Extraordinaire"
+
+
+def board(step: int) -> list[dict[str, Any]]:
+    postings = varied(load(SPOTIFY), 5, BOARD)
+    if step >= 1:
+        postings[0] = copy.deepcopy(postings[0])
+        postings[0]["text"] = RETITLED
+        del postings[1]  # closed
+        postings.append(varied(load(SPOTIFY), 6, BOARD)[5])  # new
+    return postings
+
+
+def assert_follows(db: Database) -> dict[str, dict[str, Any]]:
+    """Every posting has its search document, equal to the one built from the stored posting."""
+    search = {d["job_id"]: d for d in db[SEARCH_COLLECTION].find()}
+    jobs = list(db.jobs.find())
+    assert sorted(search) == sorted(d["job_id"] for d in jobs)
+    for doc in jobs:
+        stored = {k: v for k, v in search[doc["job_id"]].items() if k in ("status", "posted", "grams", "text")}
+        assert stored == search_fields(doc), doc["job_id"]
+        assert search[doc["job_id"]].get("job") in (None, doc["_id"])  # names the posting when it names one
+    return search
+
+
+def test_search_documents_follow_title_changes_closes_and_new_postings(
+        ats_server: AtsServer, crawl_settings: dict[str, str], mongo_db: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    written = []
+    for step in range(len(STEPS)):
+        serve_lever(ats_server, BOARD, board(step))
+        stats = run_crawl("lever", {"companies": BOARD},
+                          {**crawl_settings, "CRAWLERATS_NOW": STEPS[step].isoformat(), "RETRY_TIMES": "0"}).stats
+        written.append(stats.get(f"crawlerats/db/documents_written/{SEARCH_COLLECTION}", 0))
+        search = assert_follows(mongo_db)
+    assert written == [5, 3, 0]  # all new; retitled + closed + new; nothing changed
+    first = board(0)
+    assert search[first[1]["id"]]["status"] == "closed" and RETITLED.casefold() in search[first[0]["id"]]["text"]
+    assert all(d.get("job") is not None for d in search.values())  # inserted postings are named by `_id`
+
+    monkeypatch.setenv("CRAWLERATS_NOW", STEPS[-1].isoformat())
+    queries = WebQueries(mongo_db, cache_seconds=0)
+    assert queries.search_ready()
+    assert [r["job_id"] for r in queries.job_list(ListParams(q="WRANGLER quok")).rows] == [first[0]["id"]]
+    assert queries.job_list(ListParams(q=first[1]["text"])).rows == []  # closed: not in the open list
+    closed = queries.job_list(ListParams(q=first[1]["text"], status="closed")).rows
+    assert [r["job_id"] for r in closed] == [first[1]["id"]]
