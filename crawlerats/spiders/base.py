@@ -18,16 +18,16 @@ code's version, `mapping_version`) before mapping it, and a row whose digest is 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
+import pkgutil
 import re
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import bson
@@ -431,7 +431,10 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
                                    "row": raw})
         except Exception:  # noqa: BLE001 - e.g. an integer over 64 bits: the row is simply mapped
             return None
-        return hashlib.blake2b(mapping_version(type(self)) + encoded, digest_size=16).hexdigest()
+        version = mapping_version(type(self))
+        if version is None:
+            return None
+        return hashlib.blake2b(version + encoded, digest_size=16).hexdigest()
 
     def mark_seen(self, board: Board, job_id: Any) -> None:
         """Record that `job_id` is on the board even though its item comes later (detail pages)."""
@@ -553,16 +556,24 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
 
 
 @cache
-def mapping_version(spider_class: type) -> bytes:
+def mapping_version(spider_class: type) -> bytes | None:
     """Digest of the code that maps a row into a stored item: the spider's classes, the normalisation package,
     the validation stage, the item contract and `FINGERPRINT_VERSION`. Any change to them changes every raw
-    fingerprint, so the next crawl maps every posting once again."""
-    package = Path(__file__).resolve().parents[1]
-    files = {Path(sys.modules[c.__module__].__file__ or "").resolve() for c in spider_class.__mro__
-             if c.__module__.startswith("crawlerats.") and getattr(sys.modules.get(c.__module__), "__file__", None)}
-    files |= set((package / "normalize").glob("*.py"))
-    files |= {package / "pipelines" / "validate.py", package / "items.py"}
+    fingerprint, so the next crawl maps every posting once again.
+
+    Sources are read through each module's loader, so this also works from a Scrapyd egg (a zip file). None when
+    a source cannot be read (e.g. a bytecode-only install): raw fingerprints are then off and every row is mapped.
+    """
+    names = {c.__module__ for c in spider_class.__mro__ if c.__module__.startswith("crawlerats.")}
+    names |= {f"{n.__name__}.{m.name}" for m in pkgutil.iter_modules(n.__path__)}
+    names |= {n.__name__, "crawlerats.pipelines.validate", "crawlerats.items"}
     digest = hashlib.blake2b(FINGERPRINT_VERSION.encode(), digest_size=16)
-    for path in sorted(files):
-        digest.update(path.read_bytes())
+    for name in sorted(names):
+        spec = importlib.util.find_spec(name)
+        loader = spec.loader if spec else None
+        source = loader.get_source(name) if loader is not None and hasattr(loader, "get_source") else None
+        if source is None:
+            logger.warning("Raw fingerprints are off: the source of %s cannot be read", name)
+            return None
+        digest.update(name.encode() + b"\0" + source.encode())
     return digest.digest()

@@ -182,14 +182,16 @@ def _location_problems(locations: Any) -> list[str]:
 
 def _salary_problems(salary: Any, stored: bool = False) -> list[str]:
     """A crawled salary is `{min, max, currency, interval, raw}`; the validation stage adds the annualised range
-    (`annual_min`, `annual_max`), so a stored one has those two as well, equal to their definition."""
+    (`annual_min`, `annual_max`), so a validated item may and a stored one must have those two as well, equal to
+    their definition."""
     if salary is None:
         return []
-    keys = {"min", "max", "currency", "interval", "raw"} | ({"annual_min", "annual_max"} if stored else set())
-    if not isinstance(salary, dict) or set(salary) != keys:
+    base, annual = {"min", "max", "currency", "interval", "raw"}, {"annual_min", "annual_max"}
+    allowed = [base | annual] if stored else [base, base | annual]  # a validated item carries the annual range
+    if not isinstance(salary, dict) or set(salary) not in allowed:
         return [f"salary shape {salary!r:.120}"]
     problems = []
-    if stored:
+    if annual <= set(salary):
         top, bottom = salary["max"] or salary["min"], salary["min"] or salary["max"]
         factor = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}.get(salary["interval"])
         expected = (bottom * factor, top * factor) if factor and top else (None, None)
