@@ -9,7 +9,10 @@ two baselines measured on the same server in the same run:
 - `naive`: `find({"status": "open"}).sort("first_seen", -1).limit(25)`, what a straightforward list would
   send; on SecantusDB it reads every open posting (it uses an index only for an exactly index-shaped filter).
 
-    python bench/web.py [--postings 100000] [--repeat 15]
+Seeding 100,000 postings takes a while on 2 cores; `--keep DIR` seeds into DIR once and
+reuses it on later runs with the same `--postings` (the web code under test is whatever is checked out).
+
+    python bench/web.py [--postings 100000] [--repeat 15] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pymongo import DESCENDING, MongoClient  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
+from crawlerats.db.embedded import SERVER_OPTIONS  # noqa: E402
 from crawlerats.db.indexes import ensure_indexes  # noqa: E402
 from crawlerats.db.search_index import backfill_search  # noqa: E402
 from crawlerats.normalize.salary import annualised  # noqa: E402
@@ -105,96 +109,131 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postings", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="seed into this directory once and reuse it on later runs (kept after the run)")
     args = parser.parse_args()
 
-    storage = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    (storage / "db").mkdir()
-    server = SecantusServer(storage=storage / "db").start()
+    storage = args.keep or Path(tempfile.mkdtemp(prefix="bench-web-"))
+    marker = storage / f"seeded-{args.postings}"
+    reuse = args.keep is not None and marker.exists()
+    (storage / "db").mkdir(parents=True, exist_ok=True)
+    # with the flags the embedded default runs with (`crawlerats web` on the embedded database): no oplog
+    server = SecantusServer(storage=storage / "db", options=SERVER_OPTIONS).start()
     try:
         client: MongoClient = MongoClient(server.uri, tz_aware=True)
         db = client["bench_web"]
-        ensure_indexes(db)  # before seeding, as a crawl writes into an indexed collection
-        rng = random.Random(7)
-        start = time.perf_counter()
-        batch: list[dict[str, Any]] = []
-        for n in range(args.postings):
-            batch.append(posting(n, rng))
-            if len(batch) == 2000:
-                db.jobs.insert_many(batch, ordered=False)
-                batch = []
-        if batch:
-            db.jobs.insert_many(batch, ordered=False)
-        backfill_search(db)  # the text-search documents the crawl's writer stores with each posting
-        # The crawl record every crawl writes; its start anchors the list's "newest" bands.
-        db.crawls.insert_one({"_id": "bench", "spider": "lever", "started_at": NOW, "finished_at": NOW,
-                              "finish_reason": "finished", "boards": {"ok": 2000, "failed": 0, "truncated": 0,
-                                                                      "incomplete": 0},
-                              "items": {"stored": args.postings, "dropped": {}}, "monitors": {"passed": True}})
-        print(f"seeded {db.jobs.estimated_document_count():,} postings in {time.perf_counter() - start:.1f} s", flush=True)
-        # The web app starts on the seeded database, as `crawlerats web` does. The facet counts (totals, score
-        # counts) and the board directory are cached aggregations, computed once at start; a long cache keeps
-        # their background refresh (a read of every posting, every `cache_seconds`) out of the timings. /stats
-        # is also timed uncached below. No per-client rate limit here (the protection's 429 would be timed
-        # instead of the page).
-        app = create_app(db, create_indexes=False, warm=True, cache_seconds=3600,
-                         limits=WebLimits(expensive_rate="100000/minute", expensive_concurrency=4))
-
-        newest = max(d["posted_at"] for d in db.jobs.find({"posted_at": {"$gte": NOW - timedelta(days=1)}},
-                                                            {"posted_at": 1}))
-        window = {"posted_at": {"$gte": newest - timedelta(days=2)}}
-        baseline = timed(lambda: list(db.jobs.find(window).limit(25)), args.repeat)
-        naive = timed(lambda: list(db.jobs.find({"status": "open"}).sort("first_seen", DESCENDING).limit(25)), 1)
-        print(f"baseline indexed: find(posted_at >= newest-2d).limit(25): {baseline * 1000:8.1f} ms")
-        print(f"naive: find(status=open).sort(first_seen).limit(25):      {naive * 1000:8.1f} ms"
-              f"  ({naive / baseline:.1f} x indexed)")
-        web = TestClient(app)
-        queries = app.state.queries
-        while (queries.facets(wait=False) is None or queries.directory() is None  # the warm-up at start
-               or queries.date_index() is None  # (deep pages' date index: built at the first deep page)
-               or queries.salary_histogram() is None):  # (salary bands' histogram: at the first salary list)
-            time.sleep(0.5)
-        sample = db.jobs.find_one({"job_id": "4242"})
-        pages = {
-            "/jobs (open, newest)": "/jobs",
-            "/jobs?sort=ghost": "/jobs?sort=ghost",
-            "/jobs?sort=low": "/jobs?sort=low",
-            "/jobs?sort=salary": "/jobs?sort=salary",
-            "/jobs?salary=known": "/jobs?salary=known",
-            "/jobs?min_salary=150000&sort=salary": "/jobs?min_salary=150000&sort=salary",
-            "/jobs?posted=7": "/jobs?posted=7",
-            "/jobs?employment=full_time&workplace=hybrid": "/jobs?employment=full_time&workplace=hybrid",
-            "/jobs?company=Company0042 (name)": "/jobs?company=Company0042",
-            "/api/jobs": "/api/jobs",
-            "/api/jobs?sort=salary&salary=known": "/api/jobs?sort=salary&salary=known",
-            "/jobs.atom": "/jobs.atom",
-            "/jobs?q=data+engineer (common words)": "/jobs?q=data+engineer",
-            "/jobs?q=zzz (no match)": "/jobs?q=zzz",
-            "/jobs?risk=very_high&status=any": "/jobs?risk=very_high&status=any",
-            "/jobs?risk=high&sort=ghost": "/jobs?risk=high&sort=ghost",
-            "/jobs?ats=workday&workplace=remote": "/jobs?ats=workday&workplace=remote",
-            "/jobs?page=40": "/jobs?page=40",
-            "/jobs/<ats>/<company>/<job_id>": f"/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
-            "/api/jobs/<ats>/<company>/<job_id>": f"/api/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
-            "/companies/<ats>/<company>": f"/companies/{sample['ats']}/{sample['company']}",
-        }
-        print(f"{'page':42} {'median ms':>10} {'x indexed':>10} {'x naive':>8}")
-        for label, path in pages.items():
-            seconds = timed(lambda path=path: ok(web.get(path)), args.repeat)
-            print(f"{label:42} {seconds * 1000:10.1f} {seconds / baseline:10.1f} {seconds / naive:8.2f}", flush=True)
-        uncached = TestClient(create_app(db, create_indexes=False, cache_seconds=0,
-                                         limits=WebLimits(query_seconds=600)))
-        stats_uncached = timed(lambda: ok(uncached.get("/stats")), max(3, args.repeat // 5))
-        print(f"{'/stats (uncached aggregation)':42} {stats_uncached * 1000:10.1f} {stats_uncached / baseline:10.1f} "
-              f"{stats_uncached / naive:8.2f}")
-        stats_cached = timed(lambda: ok(web.get("/stats")), args.repeat)  # the counts computed at start
-        print(f"{'/stats (cached counts)':42} {stats_cached * 1000:10.1f} {stats_cached / baseline:10.1f} "
-              f"{stats_cached / naive:8.2f}")
-        client.drop_database("bench_web")
+        if reuse:
+            ensure_indexes(db)  # the checked-out code's index list (creates what changed)
+            print(f"reusing {db.jobs.estimated_document_count():,} postings seeded in {storage}", flush=True)
+        else:
+            if args.keep is not None:
+                client.drop_database("bench_web")
+            seed(db, args.postings)
+            if args.keep is not None:
+                marker.touch()
+        run(db, args.repeat)
+        if args.keep is None:
+            client.drop_database("bench_web")
         client.close()
     finally:
         server.stop()
-        shutil.rmtree(storage, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(storage, ignore_errors=True)
     return 0
+
+
+def seed(db: Any, postings: int) -> None:
+    """`postings` documents shaped like docs/schema.md, their search documents and one crawl record."""
+    ensure_indexes(db)  # before seeding, as a crawl writes into an indexed collection
+    rng = random.Random(7)
+    start = time.perf_counter()
+    batch: list[dict[str, Any]] = []
+    for n in range(postings):
+        batch.append(posting(n, rng))
+        if len(batch) == 2000:
+            db.jobs.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        db.jobs.insert_many(batch, ordered=False)
+    backfill_search(db)  # the text-search documents the crawl's writer stores with each posting
+    # The crawl record every crawl writes; its start anchors the list's "newest" bands.
+    db.crawls.insert_one({"_id": "bench", "spider": "lever", "started_at": NOW, "finished_at": NOW,
+                          "finish_reason": "finished", "boards": {"ok": 2000, "failed": 0, "truncated": 0,
+                                                                  "incomplete": 0},
+                          "items": {"stored": postings, "dropped": {}}, "monitors": {"passed": True}})
+    print(f"seeded {db.jobs.estimated_document_count():,} postings in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def run(db: Any, repeat: int) -> None:
+    """Time every page against the two baselines and print the table."""
+    # The web app starts on the seeded database, as `crawlerats web` does. The facet counts (totals, score
+    # counts) and the board directory are cached aggregations, computed once at start; a long cache keeps
+    # their background refresh (a read of every posting, every `cache_seconds`) out of the timings. /stats
+    # is also timed uncached below. No per-client rate limit here (the protection's 429 would be timed
+    # instead of the page).
+    app = create_app(db, create_indexes=False, warm=True, cache_seconds=3600,
+                     limits=WebLimits(expensive_rate="100000/minute", expensive_concurrency=4))
+
+    queries = app.state.queries
+    # The baselines are timed after the app's background warm-up (cached counts, date index, salary
+    # histogram: reads of every posting), which would otherwise run on the server at the same time.
+    while (queries.facets(wait=False) is None or queries.directory() is None  # the warm-up at start
+           or queries.date_index() is None  # (deep pages' date index: built at the first deep page)
+           or queries.salary_histogram() is None):  # (salary bands' histogram: at the first salary list)
+        time.sleep(0.5)
+    newest = max(d["posted_at"] for d in db.jobs.find({"posted_at": {"$gte": NOW - timedelta(days=1)}},
+                                                        {"posted_at": 1}))
+    window = {"posted_at": {"$gte": newest - timedelta(days=2)}}
+    baseline = timed(lambda: list(db.jobs.find(window).limit(25)), repeat)
+    naive = timed(lambda: list(db.jobs.find({"status": "open"}).sort("first_seen", DESCENDING).limit(25)), 1)
+    print(f"baseline indexed: find(posted_at >= newest-2d).limit(25): {baseline * 1000:8.1f} ms")
+    print(f"naive: find(status=open).sort(first_seen).limit(25):      {naive * 1000:8.1f} ms"
+          f"  ({naive / baseline:.1f} x indexed)")
+    web = TestClient(app)
+    sample = db.jobs.find_one({"job_id": "4242"})
+    pages = {
+        "/jobs (open, newest)": "/jobs",
+        "/jobs?sort=ghost": "/jobs?sort=ghost",
+        "/jobs?sort=low": "/jobs?sort=low",
+        "/jobs?sort=salary": "/jobs?sort=salary",
+        "/jobs?salary=known": "/jobs?salary=known",
+        "/jobs?min_salary=150000&sort=salary": "/jobs?min_salary=150000&sort=salary",
+        "/jobs?posted=7": "/jobs?posted=7",
+        "/jobs?employment=full_time&workplace=hybrid": "/jobs?employment=full_time&workplace=hybrid",
+        "/jobs?company=Company0042 (name)": "/jobs?company=Company0042",
+        "/api/jobs": "/api/jobs",
+        "/api/jobs?sort=salary&salary=known": "/api/jobs?sort=salary&salary=known",
+        "/jobs.atom": "/jobs.atom",
+        "/jobs?q=data+engineer (common words)": "/jobs?q=data+engineer",
+        "/jobs?q=zzz (no match)": "/jobs?q=zzz",
+        "/jobs?risk=very_high&status=any": "/jobs?risk=very_high&status=any",
+        "/jobs?risk=high&sort=ghost": "/jobs?risk=high&sort=ghost",
+        "/jobs?ats=workday&workplace=remote": "/jobs?ats=workday&workplace=remote",
+        "/jobs?page=40": "/jobs?page=40",
+        "/jobs?sort=ghost&page=40": "/jobs?sort=ghost&page=40",
+        "/jobs?sort=low&page=40": "/jobs?sort=low&page=40",
+        "/jobs?sort=salary&page=40": "/jobs?sort=salary&page=40",
+        "/jobs?risk=high&page=40": "/jobs?risk=high&page=40",
+        "/jobs?location=berlin (Python filter)": "/jobs?location=berlin",
+        "/jobs?location=berlin&page=10": "/jobs?location=berlin&page=10",
+        "/jobs?q=data&sort=ghost (common word)": "/jobs?q=data&sort=ghost",
+        "/jobs?q=staff+lead&sort=salary": "/jobs?q=staff+lead&sort=salary",
+        "/jobs/<ats>/<company>/<job_id>": f"/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
+        "/api/jobs/<ats>/<company>/<job_id>": f"/api/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
+        "/companies/<ats>/<company>": f"/companies/{sample['ats']}/{sample['company']}",
+    }
+    print(f"{'page':42} {'median ms':>10} {'x indexed':>10} {'x naive':>8}")
+    for label, path in pages.items():
+        seconds = timed(lambda path=path: ok(web.get(path)), repeat)
+        print(f"{label:42} {seconds * 1000:10.1f} {seconds / baseline:10.1f} {seconds / naive:8.2f}", flush=True)
+    uncached = TestClient(create_app(db, create_indexes=False, cache_seconds=0,
+                                     limits=WebLimits(query_seconds=600)))
+    stats_uncached = timed(lambda: ok(uncached.get("/stats")), max(3, repeat // 5))
+    print(f"{'/stats (uncached aggregation)':42} {stats_uncached * 1000:10.1f} {stats_uncached / baseline:10.1f} "
+          f"{stats_uncached / naive:8.2f}")
+    stats_cached = timed(lambda: ok(web.get("/stats")), repeat)  # the counts computed at start
+    print(f"{'/stats (cached counts)':42} {stats_cached * 1000:10.1f} {stats_cached / baseline:10.1f} "
+          f"{stats_cached / naive:8.2f}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from pymongo.database import Database
 
 from crawlerats.board import Board
@@ -125,3 +126,62 @@ def test_unmapped_items_are_filled_from_the_store_and_completed_when_needed(mong
     DedupEngine(mongo_db, lambda: NOW, "c4").process_batch([grouped, newcomer])
     assert grouped["duplicate_group"] == newcomer["duplicate_group"] is not None
     assert not grouped["state"].fast and not grouped["state"].unmapped and grouped["description_text"] == TEXT
+
+
+#: A real board payload per spider that maps rows from the row and the board alone (`raw_fingerprints`), shaped
+#: as its board URL answers (Pinpoint's saved file holds the `data` rows only).
+RAW_BOARDS: dict[str, tuple[str, str, Any]] = {
+    "ashby": ("ashby/highlightta.json", "HighlightTA", lambda rows: rows),
+    "breezy": ("breezy/breezy-trial_prettyirrelevant.json", "breezy", lambda rows: rows),
+    "gem": ("gem/gem_job-poller.json", "gem", lambda rows: rows),
+    "greenhouse": ("greenhouse/datadog_content_eu-job-feeds.json", "datadog", lambda rows: rows),
+    "lever": ("lever/voltus_haydenham.json", "voltus", lambda rows: rows),
+    "pinpoint": ("pinpoint/pinpoint-workwithus_postings_job-poller.json", "workwithus", lambda rows: {"data": rows}),
+    "recruitee": ("recruitee/sanitized-acme_careerkit.json", "acme", lambda rows: rows),
+}
+
+
+def test_every_spider_with_raw_fingerprints_is_checked_below() -> None:
+    from crawlerats.ats import board_spiders
+
+    assert {name for name, cls in board_spiders().items() if cls.raw_fingerprints} == set(RAW_BOARDS)
+
+
+def _board_items(name: str, now: str, stored: dict[str, str] | None) -> tuple[Any, list[Any]]:
+    path, company, shape = RAW_BOARDS[name]
+    spider = make_spider(name, company, now)
+    board = Board(name, company)
+    if stored is not None:
+        spider.stored_raw[board.key] = stored
+    body = json.dumps(shape(json.loads(fixture(path).read_text()))).encode()
+    if name == "lever":
+        return spider, lever_page(spider, json.loads(body))
+    return spider, feed(spider, spider.parse_board, body, url=spider.board_api_url(board), board=board).items
+
+
+@pytest.mark.parametrize("name", sorted(RAW_BOARDS))
+def test_raw_fingerprints_skip_exactly_the_stored_rows_and_mapping_ignores_the_clock(name: str) -> None:
+    """Mapped twice at clocks a year apart (both after every posted date), a board gives the same items, digests
+    included (the mapping reads nothing but the row and the board); with those digests stored, every posting
+    comes out unmapped, under its own id."""
+    _, first = _board_items(name, AFTER_POSTED, {})
+    _, later = _board_items(name, "2027-09-01T09:00:00+00:00", {})
+    assert first and [dict(i) for i in first] == [dict(i) for i in later]
+    digests = {item["job_id"]: item["raw_fingerprint"] for item in first}
+    assert len(digests) == len(first) and all(digests.values())
+    spider, again = _board_items(name, AFTER_POSTED, digests)
+    assert [i["job_id"] for i in again] == [i["job_id"] for i in first]
+    assert all(i["state"].unmapped and i["raw_fingerprint"] == digests[i["job_id"]] for i in again)
+    assert spider.crawler.stats.get_value("crawlerats/spider/unmapped") == len(first)
+
+
+def test_mapping_version_is_computed_once_per_spider_class_and_covers_imported_helpers() -> None:
+    """Every row's digest uses it: computed once (reading the sources per row cost ~0.7 ms of CPU per posting),
+    and from the spider's own modules and the project modules they import."""
+    import crawlerats.spiders.base as base
+    from crawlerats.ats import board_spiders
+
+    lever = board_spiders()["lever"]
+    assert base.mapping_version(lever) is base.mapping_version(lever)  # the same object: cached
+    used = base._project_modules_used("crawlerats.spiders.lever")
+    assert {"crawlerats.spiders.declarative", "crawlerats.board", "crawlerats.ats"} <= used

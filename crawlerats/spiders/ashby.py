@@ -31,6 +31,7 @@ class AshbySpider(WholeBoardSpider):
 
     board_endpoint = "https://api.ashbyhq.com/posting-api/job-board/{company}?includeCompensation=true"
     postings_key = "jobs"
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         locations = [_address_location(p.get("location"), p.get("address"))]

@@ -23,6 +23,8 @@ import json
 import logging
 import pkgutil
 import re
+import sys
+import types
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -555,6 +557,16 @@ class AtsSpider(Args[BoardArgs], scrapy.Spider):
         return result
 
 
+def _project_modules_used(module_name: str) -> set[str]:
+    """The project modules whose names a module imported (`from crawlerats.x import helper`, `import crawlerats.x`)."""
+    found = set()
+    for value in vars(sys.modules[module_name]).values():
+        used = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        if isinstance(used, str) and used.startswith("crawlerats.") and used in sys.modules:
+            found.add(used)
+    return found
+
+
 @cache
 def mapping_version(spider_class: type) -> bytes | None:
     """Digest of the code that maps a row into a stored item: the spider's classes, the normalisation package,
@@ -565,6 +577,7 @@ def mapping_version(spider_class: type) -> bytes | None:
     a source cannot be read (e.g. a bytecode-only install): raw fingerprints are then off and every row is mapped.
     """
     names = {c.__module__ for c in spider_class.__mro__ if c.__module__.startswith("crawlerats.")}
+    names |= {used for name in list(names) for used in _project_modules_used(name)}  # their helpers
     names |= {f"{n.__name__}.{m.name}" for m in pkgutil.iter_modules(n.__path__)}
     names |= {n.__name__, "crawlerats.pipelines.validate", "crawlerats.items"}
     digest = hashlib.blake2b(FINGERPRINT_VERSION.encode(), digest_size=16)

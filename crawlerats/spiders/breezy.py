@@ -28,6 +28,7 @@ class BreezySpider(WholeBoardSpider):
 
     board_endpoint = "https://{company}.breezy.hr/json"
     postings_key = None  # the body is the list of positions
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     @staticmethod
     def locations(p: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:

@@ -35,6 +35,7 @@ class GemSpider(WholeBoardSpider):
 
     board_endpoint = "https://api.gem.com/job_board/v0/{company}/job_posts/"
     postings_key = None  # the body is the list of posts
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         location_type = p.get("location_type")

@@ -41,6 +41,7 @@ class GreenhouseSpider(WholeBoardSpider):
 
     board_endpoint = "https://boards-api.greenhouse.io/v1/boards/{company}/jobs?content=true"
     postings_key = "jobs"
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     def posting(self, board: Board, p: dict[str, Any]) -> Any:
         metadata = {str(m.get("name")): _metadata_value(m.get("value")) for m in dicts(p.get("metadata"))

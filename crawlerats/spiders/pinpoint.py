@@ -52,6 +52,7 @@ class PinpointSpider(WholeBoardSpider):
         return board.company if "." in board.company else f"{board.company}.pinpointhq.com"
 
     postings_key = "data"
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     def board_api_url(self, board: Board) -> str:
         return f"https://{self.host(board)}/postings.json"

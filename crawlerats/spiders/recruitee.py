@@ -22,6 +22,7 @@ class RecruiteeSpider(WholeBoardSpider):
 
     board_endpoint = "https://{company}.recruitee.com/api/offers/"
     postings_key = "offers"
+    raw_fingerprints = True  # `posting` reads the row and the board only
 
     @staticmethod
     def workplace(offer: dict[str, Any]) -> str | None:

@@ -66,10 +66,11 @@ async def api_jobs(request: Request) -> Response:
     reading every posting: then `total_at_least` says how many were found)."""
     params = ListParams.parse(request.query_params)
     queries = _queries(request)
-    page = await run_in_threadpool(queries.job_list, params, {"dedup": 0})
+    page = await run_in_threadpool(queries.job_list, params)
+    rows = await run_in_threadpool(queries.whole_documents, page.rows)
     base = _base(request)
     body: dict[str, Any] = {"total": page.total, "page": params.page, "per_page": params.per_page,
-                            "items": [api_item(doc, page.names, base) for doc in page.rows]}
+                            "items": [api_item(doc, page.names, base) for doc in rows]}
     if page.total is None:
         body["total_at_least"] = page.found
     if page.has_next:
@@ -83,7 +84,7 @@ async def api_job(request: Request) -> Response:
     queries = _queries(request)
 
     def load() -> dict[str, Any] | None:
-        doc = queries.job(ats, company, job_id, {"_id": 0, "dedup": 0})
+        doc = queries.job(ats, company, job_id)  # whole: `api_item` leaves out `_id` and `dedup`
         if doc is None:
             return None
         return api_item(doc, queries.registry_names(), _base(request))

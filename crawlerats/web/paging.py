@@ -1,10 +1,19 @@
-"""Deep pages of the "newest" list without reading the rows they skip.
+"""Deep pages of the job list without reading the rows they skip.
 
-SecantusDB skips by decoding, so `?page=40` used to read the ~1,000 postings before it. For the "newest" order
-under equality filters only (status, ATS, risk, workplace, employment type: the facet keys), a cached index of
-every posting's posted-or-seen date per facet combination (`DateIndex`, refreshed like the facet counts) says
-where the page starts: the postings dated after its first row are counted, not read, and the list reads one
-posted-date band that holds the page, then the usual bands below it if the page is not full yet.
+SecantusDB skips by decoding, so `?page=40` used to read the ~1,000 postings before it. A deep page starts
+where cached counts say its first row is (`DeepStart`): the rows before it are counted, not read.
+
+- "newest", under equality filters only (status, ATS, risk, workplace, employment type: the facet keys): a
+  cached index of every posting's posted-or-seen date per facet combination and ghost score (`DateIndex`,
+  refreshed like the facet counts) says where the page starts: the postings dated after its first row are
+  counted, and the list reads one posted-date band that holds the page, then the usual bands below it. A
+  shallow page (page 1, 2) likewise reads a first band cut to hold it (`top_window`), instead of the fixed
+  first band of two days, which on a busy board holds many times a page.
+- "ghost" / "low", under status and risk filters only: the cached postings-per-score counts give the score
+  of the page's first row; the better scores are counted, and when that score is crowded (read in posted-date
+  sub-bands) the date index of that one score places the page inside it, as for "newest".
+- "salary", under the status and salary filters only: the cached salary histogram gives the amount of the
+  page's first row; the better-paid postings are counted and the bands start below them.
 
 The count is as fresh as the cache (`cache_seconds`): while a crawl adds or changes postings, a deep page can
 shift by the postings changed since the last count, as the cached totals do. Active promotions, read first as
@@ -16,16 +25,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-#: Below this many skipped rows a page reads its rows as before (no cached index needed).
+#: Below this many skipped rows a page reads its rows from the top (the first band sized by `top_window`).
 MIN_SKIP = 50
+#: Later than any stored date: the upper end of a window that starts at the top of the list.
+TOP = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 @dataclass
 class DateIndex:
-    """Posted-or-seen dates (ascending) of the postings of each facet combination (`keys` names the fields)."""
+    """Posted-or-seen dates (ascending) of the postings of each combination of the `keys` fields' values."""
 
     keys: tuple[str, ...]
     dates: dict[tuple, list[datetime]]
@@ -64,15 +75,29 @@ class Window:
     low: datetime
 
 
-def deep_window(dates: list[datetime], promoted: Iterable[datetime], target: int, per_page: int) -> Window | None:
-    """The window for a page whose first row is the `target`-th (0-based) of the non-promoted postings, given
-    the ascending `dates` of every matching posting (promoted ones included) and the promoted ones' dates;
-    None when the page is shallow or past the dated postings."""
+def _without(dates: list[datetime], promoted: Iterable[datetime]) -> list[datetime]:
     rest = list(dates)
     for moment in promoted:
         at = bisect_right(rest, moment) - 1
         if at >= 0 and rest[at] == moment:
             del rest[at]
+    return rest
+
+
+def top_window(dates: list[datetime], promoted: Iterable[datetime], rows: int) -> Window | None:
+    """A shallow page's first band, from the top down to the date of the `rows`-th newest non-promoted posting
+    (so it holds the page and little more; the usual bands follow it); None when fewer are dated."""
+    rest = _without(dates, promoted)
+    if rows <= 0 or len(rest) <= rows:
+        return None
+    return Window(0, TOP, rest[len(rest) - rows])
+
+
+def deep_window(dates: list[datetime], promoted: Iterable[datetime], target: int, per_page: int) -> Window | None:
+    """The window for a page whose first row is the `target`-th (0-based) of the non-promoted postings, given
+    the ascending `dates` of every matching posting (promoted ones included) and the promoted ones' dates;
+    None when the page is shallow or past the dated postings."""
+    rest = _without(dates, promoted)
     if target < MIN_SKIP or target >= len(rest):
         return None
     first = rest[len(rest) - 1 - target]  # the page's first row (newest first)
@@ -80,3 +105,27 @@ def deep_window(dates: list[datetime], promoted: Iterable[datetime], target: int
     low = rest[max(0, len(rest) - 1 - (target + per_page + 1))]
     return Window(skipped, first + timedelta(milliseconds=1), low)  # dates are stored to the millisecond
 
+
+
+@dataclass(frozen=True)
+class DeepStart:
+    """Where a deep page starts reading: `skipped` rows before it were counted, not read. `window`: the posted-date
+    band that holds the page ("newest", or inside the crowded score `score`); `score`: the first ghost score read
+    ("ghost" / "low"); `below`: only annual salaries below this are read ("salary")."""
+
+    skipped: int
+    window: Window | None = None
+    score: float | None = None
+    below: float | None = None
+
+
+def first_of_rank(counts: Mapping[float, int], target: int, descending: bool) -> tuple[float, int] | None:
+    """The value (a ghost score, an annual salary) of the `target`-th row (0-based) in the order of the values,
+    and how many rows come before that value, from postings per value; None past the last counted row."""
+    before = 0
+    for value in sorted(counts, reverse=descending):
+        held = counts[value]
+        if before + held > target:
+            return value, before
+        before += held
+    return None

@@ -41,6 +41,7 @@ import re
 import statistics
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -57,7 +58,16 @@ from crawlerats.scoring.config import DEFAULT_CONFIG
 from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
 from crawlerats.web.ats_workplace_bands import ats_workplace_bands, merge_newest
 from crawlerats.web.names import display_name
-from crawlerats.web.paging import MIN_SKIP, DateIndex, Window, build_date_index, deep_window
+from crawlerats.web.paging import (
+    MIN_SKIP,
+    DateIndex,
+    DeepStart,
+    Window,
+    build_date_index,
+    deep_window,
+    first_of_rank,
+    top_window,
+)
 from crawlerats.web.salary import stored_annual
 from crawlerats.web.salary_bands import KEY as SALARY_KEY
 from crawlerats.web.salary_bands import Histogram, histogram, postings_paid, salary_bands
@@ -140,6 +150,8 @@ def is_promoted(doc: Mapping[str, Any], now: datetime) -> bool:
 def _tie(doc: Mapping[str, Any]) -> tuple:
     return (posted_or_seen(doc), _moment(doc.get("first_seen")), str(doc.get("_id")))
 
+
+GHOST_KEY = "health.ghost_score"
 
 #: Python sort keys, descending = best first (ties: newer posted first, then later stored first).
 SORT_KEYS: dict[str, Callable[[Mapping[str, Any]], tuple]] = {
@@ -351,48 +363,86 @@ def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
 
 
 def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping[float, int], anchor: datetime,
-                        cutoff: datetime | None, keep: Callable[[Mapping[str, Any]], bool]) -> Iterator[Band]:
-    """One band per integer score, as `_ghost_bands` (on `prefix` + the score, the last key of its index), except
-    that a score `counts` (postings per score, a hint that may be stale: it changes how a score is read, never
-    what is covered) says holds more than `CROWDED_SCORE` postings is read alone, newest posted first, in
-    posted-date sub-bands (`{health.ghost_score: s}` + the "newest" bands: `web_ghost_posted_at` /
-    `web_ghost_posted`), with the scores strictly between it and the next integer in their own band."""
-    key = "health.ghost_score"
+                        cutoff: datetime | None, keep: Callable[[Mapping[str, Any]], bool],
+                        start: DeepStart | None = None, needed: int = PAGE_SIZE + 1,
+                        score_dates: Callable[[int], list[datetime]] | None = None) -> Iterator[Band]:
+    """The score sorts' bands sized by `counts` (postings per score, a hint that may be stale: it changes how the
+    scores are read, never what is covered). Consecutive scores are read together in one range band until they
+    hold `needed` postings (the rows the page still needs); a score holding more than `CROWDED_SCORE` postings
+    is read alone, newest posted first, in posted-date sub-bands (`{health.ghost_score: s}` + the "newest" bands:
+    `web_ghost_posted_at` / `web_ghost_posted`; the first one cut to hold the page by `score_dates`, the cached
+    posted dates of the matching postings of a score), with the scores strictly between it and the next integer
+    in their own band.
 
-    def ranged(rng: dict[str, Any]) -> Band:
+    A deep page's `start` (integer scores only, crawlerats/web/paging.py) leaves out the bands before its score
+    (counted, not read) and, in a crowded score, the posted dates its `window` skips."""
+    key = "health.ghost_score"
+    first = None if start is None else start.score
+
+    def before(score: int) -> bool:  # a score the deep page counted instead of reading
+        return first is not None and (score < first if ascending else score > first)
+
+    def dated(score: int) -> Iterator[Band]:
+        window = start.window if start is not None and score == first else None
+        if window is None and score_dates is not None:
+            window = top_window(score_dates(score), (), needed)
+        return _newest_bands({key: score}, anchor, cutoff, keep, window)
+
+    def band(rng: dict[str, Any]) -> Band:
         return Band(({**prefix, key: rng},), keep)
 
-    if ascending:
-        for score in GHOST_BANDS[::-1]:  # [.., 1), [1, 2), ... [100, 101), then [101, ..)
-            if counts.get(score, 0) > CROWDED_SCORE:
-                if score == GHOST_BANDS[-1]:
-                    yield ranged({"$lt": score})
-                yield from _newest_bands({key: score}, anchor, cutoff, keep)
-                yield ranged({"$gt": score, "$lt": score + 1})
-            else:
-                yield ranged({"$lt": score + 1} if score == GHOST_BANDS[-1] else {"$gte": score, "$lt": score + 1})
-        yield ranged({"$gte": GHOST_BANDS[0] + 1})
-    else:
-        for score in GHOST_BANDS:  # [100, ..), [99, 100), ... [0, 1), then [.., 0)
-            upper = {} if score == GHOST_BANDS[0] else {"$lt": score + 1}
-            if counts.get(score, 0) > CROWDED_SCORE:
-                yield ranged({"$gt": score, **upper})
-                yield from _newest_bands({key: score}, anchor, cutoff, keep)
-            else:
-                yield ranged({"$gte": score, **upper})
-        yield ranged({"$lt": GHOST_BANDS[-1]})
+    lowest, highest = GHOST_BANDS[-1], GHOST_BANDS[0]
+    run: list[int] = []  # consecutive non-crowded scores not read yet
+    held = 0
+
+    def flush() -> Iterator[Band]:
+        """The run as one range band; below 0 and above 100 as in `_ghost_bands` (any stray score is covered)."""
+        nonlocal held
+        if run:
+            low, high = min(run), max(run)
+            lower = {} if ascending and low == lowest else {"$gte": low}
+            upper = {} if not ascending and high == highest else {"$lt": high + 1}
+            yield band({**lower, **upper})
+        run.clear()
+        held = 0
+
+    for score in (GHOST_BANDS[::-1] if ascending else GHOST_BANDS):
+        if before(score):
+            continue
+        if counts.get(score, 0) > CROWDED_SCORE:
+            yield from flush()
+            if ascending:  # [.., s) was read before; then s by date, then (s, s + 1)
+                if score == lowest and first is None:
+                    yield band({"$lt": score})
+                yield from dated(score)
+                yield band({"$gt": score, "$lt": score + 1})
+            else:  # (s, s + 1) first (nothing lies above an integer start), then s by date
+                if score != first:
+                    yield band({"$gt": score} if score == highest else {"$gt": score, "$lt": score + 1})
+                yield from dated(score)
+            continue
+        run.append(score)
+        held += counts.get(score, 0)
+        if held >= needed:
+            yield from flush()
+    yield from flush()
+    yield band({"$gte": highest + 1} if ascending else {"$lt": lowest})
     yield Band(({**prefix, key: None},), keep)
 
 
 def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
                     boards: list[tuple[str, str]] | None = None,
                     scores: Mapping[float, int] | None = None, pay: Histogram | None = None,
-                    window: Window | None = None, dates: list[datetime] | None = None) -> Iterator[Band]:
+                    start: DeepStart | None = None, dates: list[datetime] | None = None,
+                    score_dates: Callable[[int], list[datetime]] | None = None) -> Iterator[Band]:
     """Index-shaped, disjoint candidate bands in sort order; together they cover every posting the filters can
     match. `boards`: the boards a company-name filter resolved to (read at once); `scores`: postings per ghost
     score under the status and risk filters (a hint that sizes the score sorts' bands); `pay`: postings per status
-    and stored annual salary (a hint that sizes the salary bands); `window`: where a deep "newest" page starts;
-    `dates`: the cached posted-or-seen dates under an ATS and workplace filter (a hint that sizes their bands)."""
+    and stored annual salary (a hint that sizes the salary bands); `start`: where a deep page starts (what it
+    counted instead of reading, crawlerats/web/paging.py);
+    `dates`: the cached posted-or-seen dates under an ATS and workplace filter (a hint that sizes their bands);
+    `score_dates(score)`: the cached posted-or-seen dates of the matching postings of one ghost score (a hint that
+    sizes a crowded score's first posted-date band)."""
 
     def not_promoted(doc: Mapping[str, Any]) -> bool:
         return not is_promoted(doc, now)
@@ -405,6 +455,9 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
         return
     yield Band(({"promotion.until": {"$gt": now}},))
     cutoff = params.cutoff(now)
+    window = start.window if start is not None else None
+    # the rows up to the page's end, and one more (but those a deep page counted)
+    needed = params.page * params.per_page + 1 - (start.skipped if start is not None else 0)
     if params.sort in ("ghost", "low"):
         if params.risk and params.status != "any":
             prefix = {"status": params.status, "health.risk": params.risk}
@@ -414,14 +467,15 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
         else:
             prefix = {}
         if scores is not None:
-            yield from _hinted_ghost_bands(prefix, params.sort == "low", scores, anchor, cutoff, not_promoted)
+            yield from _hinted_ghost_bands(prefix, params.sort == "low", scores, anchor, cutoff, not_promoted, start,
+                                           needed, score_dates)
             return
         for band in _ghost_bands(prefix, ascending=params.sort == "low"):
             yield replace(band, keep=not_promoted)
         return
     if params.sort == "salary":
-        needed = params.page * params.per_page + 1  # the rows up to the page's end, and one more
-        for queries, keep in salary_bands(params.status, params.min_salary, pay, not_promoted, needed):
+        below = start.below if start is not None else None
+        for queries, keep in salary_bands(params.status, params.min_salary, pay, not_promoted, needed, below):
             yield Band(queries, keep)
         if params.salary or params.min_salary:
             return
@@ -686,10 +740,10 @@ class WebQueries:
     # --- job list ------------------------------------------------------------------------------------
     def iter_matches(self, params: ListParams, fields: Mapping[str, Any] | None = None,
                      budget: int | None = None, now: datetime | None = None,
-                     scan: Scan | None = None, window: Window | None = None) -> Iterator[dict[str, Any]]:
+                     scan: Scan | None = None, start: DeepStart | None = None) -> Iterator[dict[str, Any]]:
         """Every matching posting in list order, band by band (stops early when the caller stops reading, or
-        before a band once `budget` candidates were read: then `scan.stopped` is set); a deep page's `window`
-        leaves out the postings it skips (`job_list`)."""
+        before a band once `budget` candidates were read: then `scan.stopped` is set); a deep page's `start`
+        leaves out the postings it counted (`job_list`)."""
         now = now or clock.now()
         scan = scan if scan is not None else Scan()
         names = self.registry_names()
@@ -709,8 +763,9 @@ class WebQueries:
                 return
         scores = self.score_counts(params) if params.sort in ("ghost", "low") else None
         pay = self.salary_histogram() if params.sort == "salary" else None
-        dates = self.pair_dates(params) if params.ats and params.workplace and window is None else None
-        for band in candidate_bands(params, self.anchor(), now, boards, scores, pay, window, dates):
+        dates = self.pair_dates(params) if params.ats and params.workplace and start is None else None
+        for band in candidate_bands(params, self.anchor(), now, boards, scores, pay, start, dates,
+                                    self._score_dates(params) if scores is not None else None):
             if budget is not None and scan.scanned >= budget:
                 scan.stopped = True
                 return
@@ -754,7 +809,7 @@ class WebQueries:
         cutoff = params.cutoff(now)
         if not newest:  # every match first, when the word is rare enough, then sorted
             found = search.all_matches(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
-                                       search.read_boards(named, statuses), scan)
+                                       search.read_boards(named, statuses), scan, self._date_share(params.status))
             if found is None:
                 return None
             scan.matched = len(found)
@@ -780,9 +835,9 @@ class WebQueries:
         matched: list[dict[str, Any]] = []
         scan = Scan()
         complete = True
-        window = self._deep_window(params, skip, now)
-        skipped = window.skipped if window else 0  # counted, not read: right after the promotions
-        for doc in self.iter_matches(params, fields, budget, now, scan, window):
+        start = self._deep_start(params, skip, now)
+        skipped = start.skipped if start else 0  # counted, not read: right after the promotions
+        for doc in self.iter_matches(params, fields, budget, now, scan, start):
             matched.append(doc)
             if len(matched) + skipped >= wanted:
                 complete = False
@@ -801,33 +856,137 @@ class WebQueries:
                            ats_choices=self.ats_names(), names=self.registry_names(), now=now)
 
     def date_index(self) -> DateIndex | None:
-        """Every posting's posted-or-seen date per facet combination (crawlerats/web/paging.py; cached like the
-        facet counts, None while first computed in the background)."""
+        """Every posting's posted-or-seen date per facet combination and ghost score (crawlerats/web/paging.py;
+        cached like the facet counts, None while first computed in the background)."""
 
         def compute() -> DateIndex:
-            fields = {"_id": 0, **dict.fromkeys(FACET_KEYS, 1), "posted_at": 1, "first_seen": 1}
-            rows = ((tuple(_field(d, k) for k in FACET_KEYS), _dated(d)) for d in self.jobs.find({}, fields))
-            return build_date_index(FACET_KEYS, rows)
+            keys = (*FACET_KEYS, GHOST_KEY)
+            fields = {"_id": 0, **dict.fromkeys(keys, 1), "posted_at": 1, "first_seen": 1}
+            rows = ((tuple(_field(d, k) for k in keys), _dated(d)) for d in self.jobs.find({}, fields))
+            return build_date_index(keys, rows)
 
         return self._cache.get_nowait(("dates",), compute)
 
-    def _deep_window(self, params: ListParams, skip: int, now: datetime) -> Window | None:
-        """Where a deep "newest" page under equality filters starts (None: read from the top)."""
+    def _score_dates(self, params: ListParams) -> Callable[[int], list[datetime]] | None:
+        """The cached posted-or-seen dates of the postings of one ghost score that the list's equality filters keep
+        (None when a filter is not an equality, or until the date index is ready)."""
         flt = params.equality_filter()
-        if params.sort != "newest" or flt is None or skip < MIN_SKIP:
+        index = self.date_index() if flt is not None else None
+        if flt is None or index is None:
             return None
+        return lambda score: index.matching({**flt, GHOST_KEY: score})
+
+    def _date_share(self, status: str) -> Callable[[dict[str, Any]], float] | None:
+        """The share of the postings of `status` ("any": all) whose posted-or-seen date falls in a date range
+        (`{"$gte": .., "$lt": ..}`), from the cached date index (None until it is ready)."""
         index = self.date_index()
         if index is None:
             return None
+        dates = index.matching({} if status == "any" else {"status": status})
+        if not dates:
+            return None
+
+        def share(rng: dict[str, Any]) -> float:
+            low = bisect_left(dates, rng["$gte"]) if "$gte" in rng else 0
+            high = bisect_left(dates, rng["$lt"]) if "$lt" in rng else len(dates)
+            return max(0, high - low) / len(dates)
+
+        return share
+
+    def _promoted_matching(self, params: ListParams, now: datetime) -> list[dict[str, Any]]:
+        """The active promotions the list's filters keep (read first, before every band)."""
         names = self.registry_names()
-        promoted = [d for d in self.jobs.find({"promotion.until": {"$gt": now}}, LIST_FIELDS)
-                    if params.matches(d, now, names)]
-        return deep_window(index.matching(flt), (m for d in promoted if (m := _dated(d)) is not None),
-                           skip - len(promoted), params.per_page)
+        return [d for d in self.jobs.find({"promotion.until": {"$gt": now}}, LIST_FIELDS)
+                if params.matches(d, now, names)]
+
+    def _deep_start(self, params: ListParams, skip: int, now: datetime) -> DeepStart | None:
+        """Where a deep page starts, from cached counts (crawlerats/web/paging.py); None: read from the top."""
+        flt = params.equality_filter()
+        if params.sort == "newest" and flt is not None:
+            index = self.date_index()
+            if index is None:
+                return None
+            promoted = self._promoted_matching(params, now)
+            dated = [m for d in promoted if (m := _dated(d)) is not None]
+            if skip - len(promoted) < MIN_SKIP:  # a shallow page: its first band cut to hold it
+                top = top_window(index.matching(flt), dated, skip - len(promoted) + params.per_page + 1)
+                return DeepStart(0, window=top) if top else None
+            window = deep_window(index.matching(flt), dated, skip - len(promoted), params.per_page)
+            return DeepStart(window.skipped, window=window) if window else None
+        if skip < MIN_SKIP:
+            return None
+        if params.sort in ("ghost", "low") and flt is not None and not set(flt) - {"status", "health.risk"} \
+                and not (params.risk and params.status == "any"):
+            return self._deep_score_start(params, flt, skip, now)
+        plain = replace(params, salary="", min_salary=0).equality_filter()  # the salary filters are the histogram's
+        if params.sort == "salary" and plain is not None and not set(plain) - {"status"}:
+            return self._deep_salary_start(params, skip, now)
+        return None
+
+    def _deep_score_start(self, params: ListParams, flt: dict[str, Any], skip: int, now: datetime
+                          ) -> DeepStart | None:
+        """A deep "ghost" / "low" page: the scores before its first row's are counted; inside a crowded score the
+        date index of that score places the page (integer scores only, as stored by the scoring stage)."""
+        counts = self.score_counts(params)
+        index = self.date_index()
+        if not counts or index is None or not all(float(score).is_integer() for score in counts):
+            return None
+        promoted = self._promoted_matching(params, now)
+        rest = dict(counts)
+        for doc in promoted:
+            score = _score(doc)
+            if score is not None and rest.get(score, 0) > 0:
+                rest[score] -= 1
+        found = first_of_rank(rest, skip - len(promoted), descending=params.sort == "ghost")
+        if found is None:
+            return None
+        score, before = found
+        window = None
+        if counts.get(score, 0) > CROWDED_SCORE:  # read in posted-date sub-bands: place the page among them
+            window = deep_window(index.matching({**flt, GHOST_KEY: score}),
+                                 (m for d in promoted if _score(d) == score and (m := _dated(d)) is not None),
+                                 skip - len(promoted) - before, params.per_page)
+        if not before and window is None:
+            return None
+        return DeepStart(before + (window.skipped if window else 0), window=window, score=int(score))
+
+    def _deep_salary_start(self, params: ListParams, skip: int, now: datetime) -> DeepStart | None:
+        """A deep "salary" page: the better-paid postings than its first row's amount are counted."""
+        pay = self.salary_histogram()
+        if pay is None:
+            return None
+        amounts: dict[float, int] = {}
+        for status, per_pay in pay.items():
+            if params.status in ("any", status):
+                for amount, n in per_pay.items():
+                    if amount > 0 and amount >= params.min_salary:
+                        amounts[amount] = amounts.get(amount, 0) + n
+        promoted = self._promoted_matching(params, now)
+        for doc in promoted:
+            amount = stored_annual(doc.get("salary"))
+            if amount is not None and amounts.get(amount, 0) > 0:
+                amounts[amount] -= 1
+        found = first_of_rank(amounts, skip - len(promoted), descending=True)
+        if found is None or not found[1]:
+            return None
+        amount, before = found
+        return DeepStart(before, below=min(a for a in amounts if a > amount))
+
+    def whole_documents(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The whole stored documents of a page's `rows` (read with the list's fields), in the same order, by one
+        `_id` query: a list reads its candidates with `LIST_FIELDS` and only the page's rows whole (an exclusion
+        projection such as `{dedup: 0}` is applied field by field in Python on SecantusDB, slower than sending the
+        document). A row deleted since is left out."""
+        if not rows:
+            return []
+        found = {d["_id"]: d for d in self.jobs.find({"_id": {"$in": [row["_id"] for row in rows]}})}
+        return [found[row["_id"]] for row in rows if row["_id"] in found]
 
     # --- job page ------------------------------------------------------------------------------------
     def job(self, ats: str, company: str, job_id: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-        return self.jobs.find_one({"ats": ats, "company": company, "job_id": job_id}, dict(fields or {"_id": 0}))
+        """One posting, whole by default (`fields`: a projection; SecantusDB applies one in Python, slower than
+        sending the document)."""
+        return self.jobs.find_one({"ats": ats, "company": company, "job_id": job_id}, dict(fields) if fields else None)
 
     def company_display(self, doc: Mapping[str, Any]) -> str:
         return display_name(doc, self.registry_names().get((doc.get("ats"), doc.get("company"))))

@@ -58,17 +58,18 @@ def postings_paid(counts: Histogram, status: str, minimum: float) -> int:
                for pay, n in per_pay.items() if pay > 0 and pay >= minimum)
 
 
-def bounds(counts: Mapping[float, int] | None, minimum: float, first: int = MIN_BAND) -> list[float]:
+def bounds(counts: Mapping[float, int] | None, minimum: float, first: int = MIN_BAND,
+           below: float | None = None) -> list[float]:
     """Lower bounds of the bands, best paid first, all above `minimum`: from `counts` (postings per amount), the
     first band cut after `first` postings (at least `MIN_BAND`), each later one after `GROWTH` times more; else
     `FALLBACK_BOUNDS`. The last band, below the last bound, reaches down to the minimum (or any positive
-    amount)."""
+    amount). `below`: only amounts under it (a deep page's start)."""
     if counts is None:
-        return [b for b in FALLBACK_BOUNDS if b > minimum]
+        return [b for b in FALLBACK_BOUNDS if b > minimum and (below is None or b < below)]
     target = max(first, MIN_BAND, 1)
     found: list[float] = []
     held = 0
-    for pay in sorted((p for p in counts if p > minimum), reverse=True):
+    for pay in sorted((p for p in counts if p > minimum and (below is None or p < below)), reverse=True):
         held += counts[pay]
         if held >= target:
             found.append(pay)
@@ -77,10 +78,11 @@ def bounds(counts: Mapping[float, int] | None, minimum: float, first: int = MIN_
     return found
 
 
-def ranges(lower_bounds: Iterable[float], minimum: float) -> Iterator[tuple[dict[str, Any], float, float | None]]:
+def ranges(lower_bounds: Iterable[float], minimum: float,
+           below: float | None = None) -> Iterator[tuple[dict[str, Any], float, float | None]]:
     """Disjoint ranges of `KEY` from the top down, with their Python bounds `(range, low, high)`: [b0, inf),
-    [b1, b0), ..., then [minimum, bN) (or (0, bN) without a minimum)."""
-    high: float | None = None
+    [b1, b0), ..., then [minimum, bN) (or (0, bN) without a minimum); from [b0, `below`) when given."""
+    high: float | None = below
     for low in lower_bounds:
         yield ({"$gte": low} if high is None else {"$gte": low, "$lt": high}), low, high
         high = low
@@ -92,10 +94,12 @@ def ranges(lower_bounds: Iterable[float], minimum: float) -> Iterator[tuple[dict
 
 def salary_bands(status: str, minimum: float, counts: Histogram | None,
                  not_promoted: Callable[[Mapping[str, Any]], bool], first: int = MIN_BAND,
+                 below: float | None = None,
                  ) -> Iterator[tuple[tuple[dict[str, Any], ...], Callable[[Mapping[str, Any]], bool]]]:
     """`(queries, keep)` per band, best paid first: the postings of `status` ("any": each status) whose stored
     annual salary is at least `minimum` (any positive amount when 0), each query index-shaped
-    (`web_salary_annual`); `first`: the rows the page needs (sizes the first band)."""
+    (`web_salary_annual`); `first`: the rows the page needs (sizes the first band); `below`: only amounts under
+    it (the better-paid postings a deep page counted instead of reading)."""
     statuses = STATUSES if status == "any" else (status,)
     merged: dict[float, int] | None = None
     if counts is not None:
@@ -103,7 +107,7 @@ def salary_bands(status: str, minimum: float, counts: Histogram | None,
         for state in statuses:
             for pay, n in counts.get(state, {}).items():
                 merged[pay] = merged.get(pay, 0) + n
-    for rng, low, high in ranges(bounds(merged, minimum, first), minimum):
+    for rng, low, high in ranges(bounds(merged, minimum, first, below), minimum, below):
 
         def keep(doc: Mapping[str, Any], low: float = low, high: float | None = high) -> bool:
             yearly = stored_annual(doc.get("salary"))

@@ -35,7 +35,13 @@ REGISTRY_BOARDS_LIMIT = 5_000
 #: documents are read, and up to `SORTED_MATCHES_LIMIT` of their postings fetched, else the list's bands are read.
 SORTED_SEARCH_BUDGET = 10_000
 SORTED_MATCHES_LIMIT = 2_000
-_SEARCH_FIELDS = {"_id": 0, "ats": 1, "company": 1, "job_id": 1, "job": 1, "text": 1}
+#: ... and once the bands read so far hold this share of the postings (by the cached date index), a word whose
+#: search documents there, scaled up, exceed the budget is given up at once (the list's bands serve a common word
+#: quickly), instead of after reading the whole budget.
+ESTIMATE_SHARE = 0.02
+#: Search documents are read whole: they are small, and SecantusDB applies a projection field by field in Python
+#: (measured at 100,000 postings: 8.1 ms for a band of 132 documents whole, 10.0 ms projected).
+_SEARCH_FIELDS = None
 
 
 def query_words(q: str) -> list[str]:
@@ -107,15 +113,22 @@ class TextSearch:
         return list(found.values())
 
     def all_matches(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
-                    extra: list[dict[str, Any]], scan: Any) -> list[dict[str, Any]] | None:
+                    extra: list[dict[str, Any]], scan: Any,
+                    share: Callable[[dict[str, Any]], float] | None = None) -> list[dict[str, Any]] | None:
         """Every match, unsorted (`extra`: found otherwise); None when the word is too common for the limits (then
-        nothing is counted in `scan`: the caller reads the list's bands instead)."""
+        nothing is counted in `scan`: the caller reads the list's bands instead). `share(range)`: the share of the
+        postings of `statuses` dated in a range (a cached hint), to give up early on a common word."""
         rows: list[Mapping[str, Any]] = []
+        covered = 0.0
         for rng in [*ranges, None] if with_undated else ranges:
             for status in statuses:
                 rows.extend(self.search.find({"grams": gram, "status": status, "posted": rng}, _SEARCH_FIELDS))
             if len(rows) > SORTED_SEARCH_BUDGET:
                 return None
+            if share is not None and rng is not None:
+                covered += share(rng)
+                if covered >= ESTIMATE_SHARE and len(rows) / covered > SORTED_SEARCH_BUDGET:
+                    return None
         survivors = [r for r in rows if self._text_ok(r)]
         if len(survivors) > SORTED_MATCHES_LIMIT:
             return None

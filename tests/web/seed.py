@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import MongoClient
 from pymongo.database import Database
 
 from crawlerats.items import CRAWLED_FIELDS
@@ -163,3 +167,23 @@ def store_jobs(db: Database, docs: list[dict[str, Any]]) -> None:
 
     db["jobs"].insert_many(docs)
     db[SEARCH_COLLECTION].bulk_write([search_update(doc, job=doc["_id"]) for doc in docs])
+
+
+@contextmanager
+def list_database(client: MongoClient, prefix: str, docs: Callable[[Database], list[dict[str, Any]]]
+                  ) -> Iterator[Database]:
+    """A throwaway database for the list tests: the registered indexes, the crawl records, the postings `docs`
+    returns (called after the crawls are stored, so it may read the list's anchor) and their text-search
+    documents; dropped afterwards."""
+    from crawlerats.db.indexes import ensure_indexes
+    from crawlerats.db.search_index import backfill_search
+
+    db = client[f"{prefix}_{uuid.uuid4().hex[:8]}"]
+    try:
+        ensure_indexes(db)
+        db["crawls"].insert_many(seed_crawls())
+        db["jobs"].insert_many(docs(db))
+        backfill_search(db)  # the text-search documents the crawl's writer stores with each posting
+        yield db
+    finally:
+        client.drop_database(db.name)

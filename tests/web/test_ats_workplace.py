@@ -4,7 +4,6 @@ bands that are index-shaped, disjoint and complete."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,32 +11,27 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from crawlerats.db.indexes import ensure_indexes
-from crawlerats.db.search_index import backfill_search
 from crawlerats.web.ats_workplace_bands import INDEX, merge_newest
 from crawlerats.web.queries import NEWEST_BAND_DAYS, ListParams, WebQueries, candidate_bands
-from tests.web.seed import NOW, job, seed_crawls
+from tests.web.seed import NOW, job, list_database
 from tests.web.test_job_list_bands import postings, reference
 
 
 @pytest.fixture(scope="module")
 def pair_db(mongo_client: MongoClient) -> Iterator[Database]:
-    name = f"t_pair_{uuid.uuid4().hex[:8]}"
-    db = mongo_client[name]
-    ensure_indexes(db)
-    db["crawls"].insert_many(seed_crawls())
-    anchor = WebQueries(db, cache_seconds=0).anchor()
-    on_bounds = []
-    for n, days in enumerate(NEWEST_BAND_DAYS[:8]):  # posted, or first seen, exactly on a band bound
-        bound = anchor - timedelta(days=days)
-        on_bounds.append(job("lever", "edge", f"p{n}", "Edge", workplace_type="remote", posted_at=bound,
-                             first_seen=bound + timedelta(days=1)))
-        on_bounds.append(job("lever", "edge", f"s{n}", "Edge", workplace_type="remote", posted_at=None,
-                             first_seen=bound))
-    db["jobs"].insert_many(postings(400) + on_bounds)
-    backfill_search(db)  # the text-search documents the crawl's writer stores with each posting
-    yield db
-    mongo_client.drop_database(name)
+    def docs(db: Database) -> list[dict]:
+        anchor = WebQueries(db, cache_seconds=0).anchor()
+        on_bounds = []
+        for n, days in enumerate(NEWEST_BAND_DAYS[:8]):  # posted, or first seen, exactly on a band bound
+            bound = anchor - timedelta(days=days)
+            on_bounds.append(job("lever", "edge", f"p{n}", "Edge", workplace_type="remote", posted_at=bound,
+                                 first_seen=bound + timedelta(days=1)))
+            on_bounds.append(job("lever", "edge", f"s{n}", "Edge", workplace_type="remote", posted_at=None,
+                                 first_seen=bound))
+        return postings(400) + on_bounds
+
+    with list_database(mongo_client, "t_pair", docs) as db:
+        yield db
 
 
 @pytest.fixture

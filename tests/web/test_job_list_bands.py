@@ -4,7 +4,6 @@ skip and limit) returns, for every filter and sort; the bands are index-shaped a
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,11 +11,9 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from crawlerats.db.indexes import ensure_indexes
-from crawlerats.db.search_index import backfill_search
 from crawlerats.web.paging import MIN_SKIP
 from crawlerats.web.queries import SORT_KEYS, ListParams, WebQueries, candidate_bands, is_promoted
-from tests.web.seed import NOW, health, job, seed_crawls
+from tests.web.seed import NOW, health, job, list_database
 
 RISK_BY_SCORE = [(85, "very_high"), (60, "high"), (30, "medium"), (0, "low")]
 SALARIES = [None, None, {"min": 50000.0, "max": 70000.0, "currency": "USD", "interval": "year"},
@@ -54,14 +51,8 @@ def postings(count: int) -> list[dict]:
 @pytest.fixture(scope="module")
 def list_db(mongo_client: MongoClient) -> Iterator[Database]:
     """400 random postings spread over 900 days, seeded once for the module."""
-    name = f"t_bands_{uuid.uuid4().hex[:8]}"
-    db = mongo_client[name]
-    ensure_indexes(db)
-    db["jobs"].insert_many(postings(400))
-    backfill_search(db)  # the text-search documents the crawl's writer stores with each posting
-    db["crawls"].insert_many(seed_crawls())
-    yield db
-    mongo_client.drop_database(name)
+    with list_database(mongo_client, "t_bands", lambda db: postings(400)) as db:
+        yield db
 
 
 @pytest.fixture
@@ -97,6 +88,15 @@ DEEP_PAGES = [
     {"status": "any", "page": "7"}, {"status": "closed", "page": "8", "per_page": "10"},
     {"status": "any", "page": "16"}, {"ats": "lever", "workplace": "remote", "page": "2", "per_page": "6"},
     {"employment": "part_time", "status": "any", "page": "8", "per_page": "10"},
+    # score sorts: the better scores counted from the cached per-score counts
+    {"sort": "ghost", "page": "9", "per_page": "10"}, {"sort": "low", "page": "6", "per_page": "20"},
+    {"sort": "ghost", "status": "any", "page": "12", "per_page": "25"},
+    {"sort": "ghost", "risk": "low", "status": "closed", "page": "5", "per_page": "6"},
+    {"sort": "low", "risk": "medium", "page": "4", "per_page": "17"},
+    # salary sort: the better-paid postings counted from the cached salary histogram
+    {"sort": "salary", "page": "6", "per_page": "15"}, {"sort": "salary", "status": "any", "page": "4", "per_page": "25"},
+    {"sort": "salary", "salary": "known", "page": "3", "per_page": "30"},
+    {"sort": "salary", "min_salary": "60000", "status": "any", "page": "7", "per_page": "10"},
 ]
 #: Text searches, read through the `job_search` collection (crawlerats/web/search.py) in the "newest" order.
 SEARCHES = [
@@ -120,14 +120,45 @@ def test_windowed_list_equals_plain_query(list_db: Database, queries: WebQueries
 
 
 @pytest.mark.parametrize("query", DEEP_PAGES, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
-def test_deep_pages_read_about_one_page(list_db: Database, queries: WebQueries, query: dict[str, str]) -> None:
+def test_deep_pages_read_about_one_page(monkeypatch: pytest.MonkeyPatch, list_db: Database, queries: WebQueries,
+                                       query: dict[str, str]) -> None:
     params = ListParams.parse(query)
     page = queries.job_list(params)
     assert [row["job_id"] for row in page.rows] == reference(list_db, params)
     assert page.total == list_db["jobs"].count_documents(params.mongo_filter(NOW))
     skipped = (params.page - 1) * params.per_page
-    if skipped >= MIN_SKIP + 10:  # (a shallow page reads its rows: the last case)
+    if params.sort == "salary":  # few distinct amounts here: the page's amount is read whole, ties and all
+        monkeypatch.setattr("crawlerats.web.queries.MIN_SKIP", 10**6)  # no deep start: read from the top
+        assert page.scanned < queries.job_list(params).scanned
+    elif skipped >= MIN_SKIP + 10:  # (a shallow page reads its rows: the last case)
         assert page.scanned < skipped  # the rows before the page were counted, not read
+
+
+CROWDED_DEEP_PAGES = [{"sort": "ghost", "page": "9", "per_page": "10"}, {"sort": "low", "page": "7", "per_page": "12"},
+                      {"sort": "ghost", "status": "any", "page": "11", "per_page": "25"},
+                      {"sort": "low", "risk": "low", "page": "3", "per_page": "25"}]
+
+
+@pytest.mark.parametrize("query", CROWDED_DEEP_PAGES, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_deep_score_pages_inside_a_crowded_score(monkeypatch: pytest.MonkeyPatch, list_db: Database,
+                                                 queries: WebQueries, query: dict[str, str]) -> None:
+    """A deep page whose first row lies in a crowded score (read in posted-date sub-bands) is placed inside that
+    score by the date index of the score: same rows as the plain query, without reading those before."""
+    monkeypatch.setattr("crawlerats.web.queries.CROWDED_SCORE", 2)
+    params = ListParams.parse(query)
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    assert page.total == list_db["jobs"].count_documents(params.mongo_filter(NOW))
+    assert page.scanned < (params.page - 1) * params.per_page
+
+
+def test_deep_page_past_the_scored_postings_reads_from_the_top(list_db: Database, queries: WebQueries) -> None:
+    """The unscored postings come last in the score sorts and no count places them: read, still exact."""
+    scored = list_db["jobs"].count_documents({"status": "open", "health.ghost_score": {"$gte": 0}})
+    params = ListParams(sort="ghost", per_page=10, page=scored // 10 + 1)
+    page = queries.job_list(params)
+    assert page.rows and [row["job_id"] for row in page.rows] == reference(list_db, params)
+    assert page.scanned >= scored
 
 
 @pytest.mark.parametrize("query", SEARCHES, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
@@ -236,3 +267,37 @@ def test_score_bands_from_stale_counts_are_index_shaped_disjoint_and_complete(
         assert all(n == 1 for n in seen.values()), params  # disjoint
         if not params.risk:  # complete (active promotions come from their own first band)
             assert len(seen) == list_db["jobs"].count_documents({}), params
+
+
+def test_a_common_word_under_a_score_sort_is_given_up_early(monkeypatch: pytest.MonkeyPatch, list_db: Database,
+                                                             queries: WebQueries) -> None:
+    """A sorted search first reads every search document of its word; once the newest bands cover
+    `ESTIMATE_SHARE` of the postings and, scaled up, the word's documents exceed the budget, it stops there (the
+    list's bands serve a common word) instead of reading the whole budget first. Same rows either way."""
+    from crawlerats.web import search
+
+    monkeypatch.setattr(search, "SORTED_SEARCH_BUDGET", 60)
+    read: list[int] = []
+
+    class Counting:
+        def __init__(self, collection: object) -> None:
+            self.collection = collection
+
+        def find(self, *args: object, **kwargs: object) -> list:
+            rows = list(self.collection.find(*args, **kwargs))  # type: ignore[attr-defined]
+            read.append(len(rows))
+            return rows
+
+    made = search.TextSearch.__init__
+
+    def counted(self: search.TextSearch, *args: object, **kwargs: object) -> None:
+        made(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.search = Counting(self.search)  # type: ignore[assignment]
+
+    monkeypatch.setattr(search.TextSearch, "__init__", counted)
+    params = ListParams(q="data", sort="ghost", status="any")
+    matching = list_db["job_search"].count_documents({"grams": "dat"})
+    assert matching > 60  # more than the budget: given up
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    assert 0 < sum(read) < 60  # stopped on the estimate, before the budget

@@ -15,10 +15,9 @@ from pymongo.database import Database
 
 from crawlerats.db.indexes import DROPPED, ensure_indexes
 from crawlerats.db.salary_backfill import SALARY_INDEX, backfill_annual_salary
-from crawlerats.db.search_index import backfill_search
 from crawlerats.web.queries import ListParams, WebQueries, candidate_bands
 from crawlerats.web.salary_bands import FALLBACK_BOUNDS, KEY, bounds, ranges
-from tests.web.seed import NOW, job, seed_crawls
+from tests.web.seed import NOW, job, list_database
 from tests.web.test_job_list_bands import postings, reference
 
 #: Written out again here (not imported) so that the test checks the code's arithmetic.
@@ -34,14 +33,8 @@ def expected_annual(salary: dict | None) -> float | None:
 
 @pytest.fixture(scope="module")
 def pay_db(mongo_client: MongoClient) -> Iterator[Database]:
-    name = f"t_pay_{uuid.uuid4().hex[:8]}"
-    db = mongo_client[name]
-    ensure_indexes(db)
-    db["jobs"].insert_many(postings(400))
-    backfill_search(db)  # the text-search documents the crawl's writer stores with each posting
-    db["crawls"].insert_many(seed_crawls())
-    yield db
-    mongo_client.drop_database(name)
+    with list_database(mongo_client, "t_pay", lambda db: postings(400)) as db:
+        yield db
 
 
 @pytest.fixture
