@@ -71,7 +71,7 @@ from crawlerats.web.paging import (
 from crawlerats.web.salary import stored_annual
 from crawlerats.web.salary_bands import KEY as SALARY_KEY
 from crawlerats.web.salary_bands import Histogram, histogram, postings_paid, salary_bands
-from crawlerats.web.search import REGISTRY_BOARDS_LIMIT, TextSearch, driver_gram, query_words
+from crawlerats.web.search import REGISTRY_BOARDS_LIMIT, DatePlan, TextSearch, driver_gram, query_words
 
 PAGE_SIZE = 25
 #: Most rows one API page may ask for (`per_page`).
@@ -821,8 +821,11 @@ class WebQueries:
             yield from sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
             extra = search.read_boards(named, statuses)
             scan.scanned += len(extra)
+            index = self.date_index()
+            dates = index.matching({} if params.status == "any" else {"status": params.status}) if index else None
+            plan = DatePlan(dates, cutoff, params.page * params.per_page + 1) if dates else None
             yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
-                                    extra, _dated, budget, scan)
+                                    extra, _dated, budget, scan, plan)
 
         return read()
 

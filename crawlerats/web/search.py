@@ -4,7 +4,8 @@ A posting matches when every query word occurs, case-insensitively, in its title
 display name, the board id): the same test as `ListParams.matches`, which stays the final word on every row.
 This module only finds the candidates without reading every posting: the word's rarest-looking trigram (by
 English letter frequency) is looked up in `job_search` (index `grams_status_posted`), newest posted first, in
-the list's posted-date bands; the words are checked on the search documents' text, and only the survivors are
+posted-date ranges cut from the cached date index at the match rate seen so far (`DatePlan`; the list's fixed
+bands until the index is ready); the words are checked on the search documents' text, and only the survivors are
 fetched from `jobs` (by `_id`, else by key). Boards whose `boards` registry name contains the trigram's word are
 read whole and merged into the bands, since registry names are not in `job_search`.
 
@@ -16,8 +17,10 @@ bands are read.
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.collection import Collection
@@ -42,6 +45,7 @@ ESTIMATE_SHARE = 0.02
 #: Search documents are read whole: they are small, and SecantusDB applies a projection field by field in Python
 #: (measured at 100,000 postings: 8.1 ms for a band of 132 documents whole, 10.0 ms projected).
 _SEARCH_FIELDS = None
+_OLDEST = datetime(1900, 1, 1, tzinfo=UTC)  # before any stored date
 
 
 def query_words(q: str) -> list[str]:
@@ -139,11 +143,13 @@ class TextSearch:
 
     def bands(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
               extra: list[dict[str, Any]], posted: Callable[[Mapping[str, Any]], datetime | None],
-              budget: int | None, scan: Any) -> Iterator[dict[str, Any]]:
-        """The matches, band by band along the posted date (`ranges`, then undated postings), each band sorted;
-        `extra` (postings found otherwise) joins the band its date falls in. Stops before a band once `budget`
-        search documents were read (`scan.stopped`)."""
-        for rng in [*ranges, None] if with_undated else ranges:
+              budget: int | None, scan: Any, plan: DatePlan | None = None) -> Iterator[dict[str, Any]]:
+        """The matches, band by band along the posted date (`ranges`, or the ranges `plan` cuts as it learns how
+        many postings match; then undated postings), each band sorted; `extra` (postings found otherwise) joins
+        the band its date falls in. Stops before a band once `budget` search documents were read
+        (`scan.stopped`)."""
+        dated = plan.ranges() if plan is not None else iter(ranges)
+        for rng in itertools.chain(dated, [None] if with_undated else []):
             if budget is not None and scan.scanned >= budget:
                 scan.stopped = True
                 return
@@ -155,7 +161,50 @@ class TextSearch:
             for doc in extra:
                 if _in_range(posted(doc), rng):
                     docs[(doc["ats"], doc["company"], doc["job_id"])] = doc
+            if plan is not None:
+                plan.matched += len(docs)
             yield from sorted(docs.values(), key=self.order, reverse=True)
+
+
+class DatePlan:
+    """Contiguous posted-date ranges, newest first, for a text search in the "newest" order: each cut by the cached
+    posted-or-seen dates of the searched postings (`dates`, ascending; a hint that may be stale: it changes where
+    the ranges are cut, never what they cover) to hold about the postings that should give the matches still
+    `wanted`, at the rate of matches per posting seen so far (the fixed doubling bands read up to twice what a
+    page needs)."""
+
+    #: Postings in the first range, per match wanted (no rate is known yet).
+    FIRST_PER_MATCH = 4
+    #: Read this many times the postings the rate so far says are needed (a margin for an uneven rate).
+    MARGIN = 1.5
+    #: ... but a range holds at most this many times the postings of the ranges before it.
+    GROWTH = 3
+
+    def __init__(self, dates: list[datetime], cutoff: datetime | None, wanted: int) -> None:
+        self.dates = dates[bisect_left(dates, cutoff):] if cutoff is not None else dates
+        self.cutoff = cutoff
+        self.wanted = max(1, wanted)
+        #: Matches found so far (counted by `TextSearch.bands`).
+        self.matched = 0
+
+    def ranges(self) -> Iterator[dict[str, Any]]:
+        high: datetime | None = None  # exclusive upper bound of the next range (None: the newest)
+        covered = 0  # postings in the ranges so far, by the dates
+        while True:
+            remaining = self.wanted - self.matched
+            if covered and self.matched:  # at the rate so far, but a few matches say little: at most GROWTH x
+                size = min(int(max(remaining, 1) * covered / self.matched * self.MARGIN) + 1, self.GROWTH * covered)
+            else:
+                size = self.wanted * self.FIRST_PER_MATCH if not covered else covered * 2
+            at = len(self.dates) - covered - size
+            upper = {} if high is None else {"$lt": high}
+            if at <= 0:  # the rest, down to the cutoff (or any date)
+                yield {**({"$gte": self.cutoff} if self.cutoff is not None else {}), **upper} or {"$gte": _OLDEST}
+                return
+            low = self.dates[at]
+            yield {"$gte": low, **upper}
+            high = low
+            covered = len(self.dates) - bisect_left(self.dates, low)
 
 
 def _in_range(value: datetime | None, rng: Mapping[str, Any] | None) -> bool:

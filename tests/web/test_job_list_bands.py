@@ -171,6 +171,33 @@ def test_text_search_equals_plain_query(list_db: Database, queries: WebQueries, 
     assert page.total in (None, total) and (page.total is not None or page.has_next)
 
 
+@pytest.mark.parametrize("query", [q for q in SEARCHES if q.get("sort", "newest") == "newest"],
+                         ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_text_search_in_date_ranges_cut_by_the_match_rate(monkeypatch: pytest.MonkeyPatch, list_db: Database,
+                                                          queries: WebQueries, query: dict[str, str]) -> None:
+    """The "newest" search reads date ranges cut from the cached dates at the match rate seen so far (here from a
+    first range of one posting per wanted match, so several ranges are read): contiguous, the same rows."""
+    from crawlerats.web.search import DatePlan
+
+    monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", 1)
+    cut: list[dict] = []
+    ranges = DatePlan.ranges
+
+    def recorded(self: DatePlan):  # noqa: ANN202 - a generator of ranges
+        for rng in ranges(self):
+            cut.append(rng)
+            yield rng
+
+    monkeypatch.setattr(DatePlan, "ranges", recorded)
+    params = ListParams.parse(query)
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    if not params.posted:  # (30 days hold fewer postings than a first range: one range down to the cutoff)
+        assert len(cut) >= 2 or page.has_next  # several ranges, unless the first held the page and more
+    for newer, older in zip(cut, cut[1:], strict=False):
+        assert older["$lt"] == newer["$gte"]  # contiguous, newest first
+
+
 def test_text_search_reads_the_search_index(list_db: Database, queries: WebQueries) -> None:
     promoted = list_db["jobs"].count_documents({"promotion.until": {"$gt": NOW}})
     assert queries.job_list(ListParams(q="zzz")).scanned == promoted  # nothing but the promotions read
