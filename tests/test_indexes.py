@@ -94,7 +94,8 @@ def test_stored_postings_get_their_search_documents_once(mongo_db: Database) -> 
     ])
     mongo_db[SEARCH_COLLECTION].create_index([("ats", 1), ("company", 1), ("job_id", 1)], name="posting",
                                              unique=True)
-    mongo_db[SEARCH_COLLECTION].insert_one({"ats": "lever", "company": "acme", "job_id": "2", "grams": ["kept"]})
+    mongo_db[SEARCH_COLLECTION].insert_one({"ats": "lever", "company": "acme", "job_id": "2", "grams": ["kept"],
+                                            "place": ""})
     ensure_indexes(mongo_db)
     docs = {d["job_id"]: d for d in mongo_db[SEARCH_COLLECTION].find({}, {"_id": 0})}
     first = mongo_db.jobs.find_one({"job_id": "1"})
@@ -105,3 +106,40 @@ def test_stored_postings_get_their_search_documents_once(mongo_db: Database) -> 
     mongo_db.jobs.insert_one({"ats": "lever", "company": "acme", "job_id": "3", "title": "Recruiter"})
     ensure_indexes(mongo_db)  # once only: the search index exists
     assert mongo_db[SEARCH_COLLECTION].count_documents({}) == 2
+
+
+def test_search_documents_from_before_location_grams_are_rebuilt_once(mongo_db: Database) -> None:
+    """A database searched before search documents held location grams (index `grams_status_posted`, documents
+    without `place`): the old index is dropped, those documents are rewritten with their location grams (one a
+    crawl rewrote meanwhile is left alone), then the search index is created and the location filter finds them."""
+    from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX, search_fields
+    from crawlerats.web.queries import ListParams, WebQueries
+
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    mongo_db.jobs.insert_many([
+        {"ats": "lever", "company": "acme", "job_id": str(n), "title": "Data Engineer", "location": place,
+         "status": "open", "first_seen": when, "last_seen": when}
+        for n, place in enumerate(["Berlin, Germany", "Paris", "Berlin"])])
+    search = mongo_db[SEARCH_COLLECTION]
+    search.create_index([("ats", 1), ("company", 1), ("job_id", 1)], name="posting", unique=True)
+    search.create_index([("grams", 1), ("status", 1), ("posted", -1)], name="grams_status_posted")
+    for doc in mongo_db.jobs.find():
+        old = {k: v for k, v in search_fields(doc).items() if k != "place"}
+        old["grams"] = [g for g in old["grams"] if not g.startswith("l:")]
+        search.insert_one({"ats": "lever", "company": "acme", "job_id": doc["job_id"], **old})
+    current = search_fields(mongo_db.jobs.find_one({"job_id": "2"}))  # a crawl's rewrite, after the backfill's read
+    search.update_one({"job_id": "2"}, {"$set": {**current, "text": current["text"] + "\nmeanwhile"}})
+
+    ensure_indexes(mongo_db)
+    names = {ix["name"] for ix in search.list_indexes()}
+    assert SEARCH_INDEX in names and "grams_status_posted" not in names
+    docs = {d["job_id"]: d for d in search.find()}
+    for job_id, place, gram in (("0", "berlin, germany", "l:ber"), ("1", "paris", "l:par")):
+        assert docs[job_id]["place"] == place and gram in docs[job_id]["grams"]
+    assert docs["2"]["text"].endswith("meanwhile")
+    assert {d["job_id"] for d in search.find({"grams": "l:ber"})} == {"0", "2"}
+    assert "l:ber" not in docs["1"]["grams"] and "l:par" in docs["1"]["grams"]
+    queries = WebQueries(mongo_db, cache_seconds=0)
+    assert queries.search_ready()
+    rows = queries.job_list(ListParams(location="berlin", status="any")).rows
+    assert sorted(r["job_id"] for r in rows) == ["0", "2"]

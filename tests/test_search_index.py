@@ -1,8 +1,9 @@
 """The text-search side collection `job_search` follows the postings across crawls (real `scrapy crawl lever` runs
 over a board built from the real Lever payloads): a first crawl writes one search document per posting; a second
-one, where one title changed, one posting is gone (closed) and one is new, writes exactly those three; a third
-that sees nothing new writes none. After every crawl each posting's search document is what it should be, and
-the job list's text search finds the postings by their new title."""
+one, where one title changed, one location changed, one posting is gone (closed) and one is new, writes exactly
+those four; a third that sees nothing new writes none. After every crawl each posting's search document is what
+it should be, and the job list's text search and location filter find the postings by their new title and
+location."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ BOARD = "search-a"
 STEPS = (datetime(2026, 3, 1, 9, 0, tzinfo=UTC), datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
          datetime(2026, 3, 1, 10, 30, tzinfo=UTC))
 RETITLED = "Quokka Wrangler Extraordinaire"
+MOVED = "Reykjavik Harbour"
 
 
 def board(step: int) -> list[dict[str, Any]]:
@@ -30,6 +32,8 @@ def board(step: int) -> list[dict[str, Any]]:
     if step >= 1:
         postings[0] = copy.deepcopy(postings[0])
         postings[0]["text"] = RETITLED
+        postings[2] = copy.deepcopy(postings[2])
+        postings[2]["categories"].update(location=MOVED, allLocations=[MOVED])
         del postings[1]  # closed
         postings.append(varied(load(SPOTIFY), 6, BOARD)[5])  # new
     return postings
@@ -41,8 +45,9 @@ def assert_follows(db: Database) -> dict[str, dict[str, Any]]:
     jobs = list(db.jobs.find())
     assert sorted(search) == sorted(d["job_id"] for d in jobs)
     for doc in jobs:
-        stored = {k: v for k, v in search[doc["job_id"]].items() if k in ("status", "posted", "grams", "text")}
-        assert stored == search_fields(doc), doc["job_id"]
+        expected = search_fields(doc)
+        stored = {k: v for k, v in search[doc["job_id"]].items() if k in expected}
+        assert stored == expected, doc["job_id"]
         assert search[doc["job_id"]].get("job") in (None, doc["_id"])  # names the posting when it names one
     return search
 
@@ -57,7 +62,7 @@ def test_search_documents_follow_title_changes_closes_and_new_postings(
                           {**crawl_settings, "CRAWLERATS_NOW": STEPS[step].isoformat(), "RETRY_TIMES": "0"}).stats
         written.append(stats.get(f"crawlerats/db/documents_written/{SEARCH_COLLECTION}", 0))
         search = assert_follows(mongo_db)
-    assert written == [5, 3, 0]  # all new; retitled + closed + new; nothing changed
+    assert written == [5, 4, 0]  # all new; retitled + moved + closed + new; nothing changed
     first = board(0)
     assert search[first[1]["id"]]["status"] == "closed" and RETITLED.casefold() in search[first[0]["id"]]["text"]
     assert all(d.get("job") is not None for d in search.values())  # inserted postings are named by `_id`
@@ -69,3 +74,8 @@ def test_search_documents_follow_title_changes_closes_and_new_postings(
     assert queries.job_list(ListParams(q=first[1]["text"])).rows == []  # closed: not in the open list
     closed = queries.job_list(ListParams(q=first[1]["text"], status="closed")).rows
     assert [r["job_id"] for r in closed] == [first[1]["id"]]
+    moved = board(1)[1]  # (the second posting closed: the third is second now)
+    assert moved["categories"]["location"] == MOVED and search[moved["id"]]["place"] == MOVED.casefold()
+    assert [r["job_id"] for r in queries.job_list(ListParams(location="REYKJAVIK har")).rows] == [moved["id"]]
+    old_place = first[2]["categories"]["location"]
+    assert moved["id"] not in {r["job_id"] for r in queries.job_list(ListParams(location=old_place)).rows}

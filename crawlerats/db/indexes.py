@@ -104,13 +104,14 @@ OTHERS: list[Index] = [
     Index("job_bands", "posting", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING)),
           "identity (unique): one band document per posting, upserted when its features are computed",
           {"unique": True}),
-    # Text search: the trigrams of each posting's title and company name, in their own collection so that the
-    # ~40 multikey entries per posting are written only when those change (crawlerats/db/search_index.py).
+    # Text search: the trigrams of each posting's title, company name and location, in their own collection so
+    # that the ~50 multikey entries per posting are written only when those change (crawlerats/db/search_index.py).
     Index(SEARCH_COLLECTION, "posting", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING)),
           "identity (unique): one search document per posting, written when it is new, its title, company name, "
-          "posted date or status change, or it closes", {"unique": True}),
+          "location, posted date or status change, or it closes", {"unique": True}),
     Index(SEARCH_COLLECTION, SEARCH_INDEX, (("grams", ASCENDING), ("status", ASCENDING), ("posted", DESCENDING)),
-          "the web's text search (`?q=`): postings whose title or company name holds a trigram of a query word, "
+          "the web's text search (`?q=`) and location filter: postings whose title or company name holds a "
+          "trigram of a query word, or whose location holds one of the filter's (`l:` grams), "
           "in posted-date bands (`{grams, status, posted: range}`, multikey)"),
     Index("job_events", "posting_at", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING),
                                        ("at", ASCENDING)), "a posting's history, in order (the job page, analysts)"),
@@ -135,9 +136,11 @@ ALL: list[Index] = [*JOBS, *WEB, *OTHERS]
 #: replaced by `web_salary_annual` on the stored annualised salary (backfilled once, see `ensure_indexes`).
 #: `health_ghost_score` (health.ghost_score) and `posted_at` (posted_at) were prefixes of `web_ghost_posted_at`
 #: and `web_posted`, which serve their range queries by their leading key: each index cost ~0.08 ms of SecantusDB
-#: CPU on every write of every posting (issue 13).
+#: CPU on every write of every posting (issue 13). `job_search.grams_status_posted` is `SEARCH_INDEX` under its
+#: name from before search documents held location grams: dropping it rebuilds them once (`ensure_indexes`).
 DROPPED: dict[str, tuple[str, ...]] = {"jobs": ("status_last_seen", "web_risk", "dedup_bands", "web_salary_max",
-                                                "web_salary_min", "health_ghost_score", "posted_at")}
+                                                "web_salary_min", "health_ghost_score", "posted_at"),
+                                       SEARCH_COLLECTION: ("grams_status_posted",)}
 
 
 def _by_collection(indexes: list[Index]) -> dict[str, list[IndexModel]]:

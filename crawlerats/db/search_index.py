@@ -1,17 +1,19 @@
 """The `job_search` collection: one small document per posting holding the trigrams of its title and company
-names, so the web's text search (`?q=`, crawlerats/web/search.py) reads an index range instead of every posting.
+names and, marked `l:`, of its location, so the web's text search (`?q=`) and location filter (`?location=`,
+crawlerats/web/search.py) read an index range instead of every posting.
 
 SecantusDB has no text index, and a case-insensitive substring match cannot use an index range. A word of three
 or more characters occurs in a text only if each of its trigrams does, so the postings whose `grams` hold one
 trigram of a query word are a superset of those whose title or company name contains the word: the web reads
 them (index `grams_status_posted`, in posted-date bands), checks the words on `text`, then on the posting.
 
-Document: `{ats, company, job_id, job, status, posted, grams, text}` — `job` is the posting's `_id` when the
-writer knows it (an insert), `posted` is `posted_at`, else `first_seen` (the "newest" order), `text` is the
-title, company name and board id, case-folded, one per line.
+Document: `{ats, company, job_id, job, status, posted, grams, text, place}` — `job` is the posting's `_id` when
+the writer knows it (an insert), `posted` is `posted_at`, else `first_seen` (the "newest" order), `text` is the
+title, company name and board id, case-folded, one per line, `place` the location, case-folded. A location gram
+is `l:` and three characters, so it never equals a three-character gram of a query word.
 
 Kept out of `jobs` (like `job_bands`): its multikey entries are written only when a posting is new, when its
-title, company name, posted date or status change, or when it closes — never by the `last_seen` move of an
+title, company name, location, posted date or status change, or when it closes — never by the `last_seen` move of an
 unchanged posting (on SecantusDB every update of a document rewrites every index entry it has).
 """
 
@@ -30,15 +32,18 @@ logger = logging.getLogger(__name__)
 
 SEARCH_COLLECTION = "job_search"
 #: The search index (crawlerats/db/indexes.py); the web searches through `job_search` only once it exists: it is
-#: created after the backfill.
-SEARCH_INDEX = "grams_status_posted"
+#: created after the backfill. Renamed from `grams_status_posted` when location grams were added, so that a
+#: database searched before rebuilds its search documents once (`ensure_indexes` drops the old name).
+SEARCH_INDEX = "search_grams_status_posted"
+#: What marks a location gram in `grams`.
+LOCATION_MARK = "l:"
 #: The gram length: query words shorter than this cannot use the index (the web reads the list's own bands).
 GRAM = 3
 #: Posting fields whose change rewrites the posting's search document.
-SEARCHED_FIELDS = ("title", "company_name", "posted_at", "status")
+SEARCHED_FIELDS = ("title", "company_name", "location", "posted_at", "status")
 #: What a backfill or a web fetch reads from `jobs` to build a search document.
-SOURCE_PROJECTION = {"ats": 1, "company": 1, "job_id": 1, "title": 1, "company_name": 1, "posted_at": 1,
-                     "first_seen": 1, "status": 1}
+SOURCE_PROJECTION = {"ats": 1, "company": 1, "job_id": 1, "title": 1, "company_name": 1, "location": 1,
+                     "posted_at": 1, "first_seen": 1, "status": 1}
 
 
 def search_parts(doc: Mapping[str, Any]) -> list[str]:
@@ -55,6 +60,17 @@ def grams_of(text: str) -> set[str]:
     return {run for run in runs if not any(c.isspace() for c in run)}
 
 
+def place_of(doc: Mapping[str, Any]) -> str:
+    """The searched location of a posting, case-folded (the list's location filter matches `location`)."""
+    location = doc.get("location")
+    return location.casefold() if isinstance(location, str) else ""
+
+
+def location_grams(place: str) -> set[str]:
+    """The marked grams of a case-folded location (or of a location filter's text)."""
+    return {LOCATION_MARK + gram for gram in grams_of(place)}
+
+
 def _moment(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
@@ -65,9 +81,11 @@ def search_fields(doc: Mapping[str, Any], first_seen: Any = None) -> dict[str, A
     grams: set[str] = set()
     for part in parts:
         grams |= grams_of(part)
+    place = place_of(doc)
+    grams |= location_grams(place)
     return {"status": doc.get("status"),
             "posted": _moment(doc.get("posted_at")) or _moment(doc.get("first_seen")) or _moment(first_seen),
-            "grams": sorted(grams), "text": "\n".join(parts)}
+            "grams": sorted(grams), "text": "\n".join(parts), "place": place}
 
 
 def search_update(doc: Mapping[str, Any], first_seen: Any = None, job: Any = None) -> UpdateOne:
@@ -105,17 +123,29 @@ def _insert_new(db: Database, docs: list[dict[str, Any]]) -> None:
 
 
 def backfill_search(db: Database, batch: int = 1000) -> int:
-    """Once, when `job_search` is first created on a database that already holds postings: a search document
-    for every stored posting (inserts: cheaper than upserts on SecantusDB). The postings are read in large
-    batches before anything is written (on SecantusDB a cursor's later batches cost more: 10,000 postings read
-    twice as slowly in batches of 1,000 as in one)."""
+    """Once, when the search index is missing on a database that already holds postings: a search document for
+    every stored posting. Postings without one get it inserted (cheaper than upserts on SecantusDB; one a crawl
+    inserted meanwhile wins); search documents of the layout before location grams (no `place`) are rewritten,
+    unless a crawl rewrote them meanwhile. The postings are read in large batches before anything is written (on
+    SecantusDB a cursor's later batches cost more: 10,000 postings read twice as slowly in batches of 1,000 as
+    in one)."""
     docs = [{**_key(doc), **search_fields(doc), "job": doc["_id"]}
             for doc in db["jobs"].find({}, SOURCE_PROJECTION, batch_size=10_000)
             if all(isinstance(doc.get(k), str) for k in ("ats", "company", "job_id"))]
+    layout = {(d.get("ats"), d.get("company"), d.get("job_id")): "place" in d
+              for d in db[SEARCH_COLLECTION].find({}, {"_id": 0, "ats": 1, "company": 1, "job_id": 1, "place": 1},
+                                                  batch_size=10_000)}
+    missing = [d for d in docs if (d["ats"], d["company"], d["job_id"]) not in layout]
+    older = [d for d in docs if layout.get((d["ats"], d["company"], d["job_id"])) is False]
     written = 0
-    for start in range(0, len(docs), batch):
-        _insert_new(db, docs[start:start + batch])
-        written += len(docs[start:start + batch])
+    for start in range(0, len(missing), batch):
+        _insert_new(db, missing[start:start + batch])
+        written += len(missing[start:start + batch])
+    for start in range(0, len(older), batch):
+        chunk = older[start:start + batch]
+        db[SEARCH_COLLECTION].bulk_write([UpdateOne({**_key(d), "place": {"$exists": False}}, {"$set": d})
+                                          for d in chunk], ordered=False)
+        written += len(chunk)
     if written:
         logger.info("Wrote the search documents of %d stored postings into %s", written, SEARCH_COLLECTION)
     return written

@@ -6,7 +6,7 @@ the dedup stage found no stored document for is inserted (cheaper than an upsert
 inserted it first, the duplicate-key error turns that insert into the upsert. Unchanged postings on the
 fast path whose `health` did not change (`PostingState`) are not written one by one: one `UpdateMany` per
 board moves their `last_seen` (and `crawl_id`), all of a batch's boards in one bulk call. The text-search
-documents of new postings and of those whose title, company name, posted date or status changed are written
+documents of new postings and of those whose title, company name, location, posted date or status changed are written
 just before the batch (crawlerats/pipelines/search_writes.py).
 A write that still fails after retries with backoff stops the crawl with finish reason `database_error`;
 nothing is closed by such a crawl (see docs/reliability.md).

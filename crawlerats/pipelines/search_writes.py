@@ -1,7 +1,7 @@
 """The writer's share of text search: the `job_search` documents of the postings a batch writes
 (crawlerats/db/search_index.py), written before the postings themselves.
 
-Only new postings and those whose title, company name, posted date or status changed get one; unchanged
+Only new postings and those whose title, company name, location, posted date or status changed get one; unchanged
 postings (the fast path, or an upsert that changes other fields) write nothing here. Writing first means a
 failed batch leaves at most a search document ahead of its posting (the web always checks the posting itself),
 and the next crawl, which sees the posting as new or changed again, writes it again.

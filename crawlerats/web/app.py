@@ -80,6 +80,11 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+#: zlib level of the pages' gzip. Starlette's default, 9, spent 1.1 ms on a 41 kB list page; 5 spends 0.28 ms for
+#: a body 3 % larger (nginx's default is 1).
+GZIP_LEVEL = 5
+
+
 def build_templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -198,7 +203,8 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
         Route("/stats", stats_page),
         Mount("/static", app=feeds.CachedStaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    middleware = [Middleware(SecurityHeadersMiddleware), Middleware(GZipMiddleware, minimum_size=500)]
+    middleware = [Middleware(SecurityHeadersMiddleware),
+                  Middleware(GZipMiddleware, minimum_size=500, compresslevel=GZIP_LEVEL)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: not_found})
     app.state.queries = queries
     # Load shedding, query time limits, trusted hosts; security headers around everything (500s too).

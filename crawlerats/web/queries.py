@@ -24,14 +24,14 @@ an earlier one, so the page is exactly what `find(filter).sort(key).skip(n).limi
 - a company-name filter first resolves the names to board ids (a cached directory of boards) and reads
   those boards' postings at once (`web_company` with `$in`).
 
-Filters that no index serves (location, workplace, employment type, salary, posted within) are applied in
-Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands at a minimum salary. Totals
+Filters that no index serves (workplace, employment type, salary, posted within; location outside text
+search) are applied in Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands at a minimum salary. Totals
 are exact: counted while reading when every band was read, else taken from a cached facet count when the
 filters are all equalities, or from the cached salary histogram when a salary filter is the only other one,
 else reported as "at least N".
 
-Text search (`q`) in the "newest" order reads the candidates of the `job_search` trigram index instead, in the
-same date bands (crawlerats/web/search.py); a deep "newest" page under equality filters counts the rows before
+Text search (`q`) and the location filter read the candidates of the `job_search` trigram index instead, in
+the same date bands (crawlerats/web/search.py; other orders when the matches are few enough); a deep "newest" page under equality filters counts the rows before
 it from a cached date index and reads from the band that holds it (crawlerats/web/paging.py).
 """
 
@@ -756,7 +756,7 @@ class WebQueries:
         def key(doc: Mapping[str, Any]) -> tuple:
             return (is_promoted(doc, now), *sort_key(doc))
 
-        if boards is None and params.q:
+        if boards is None and (params.q or params.location):
             searched = self._text_search(params, fields, budget, now, scan, key)
             if searched is not None:
                 yield from searched
@@ -789,7 +789,8 @@ class WebQueries:
         then the posted-date bands of the search index; other orders: every match, sorted; None when it cannot
         serve the request."""
         words = query_words(params.q)
-        driver = driver_gram(words)
+        place = params.location.casefold()
+        driver = driver_gram(words, place)
         if driver is None or not self.search_ready():
             return None
         names = self.registry_names()
@@ -799,7 +800,7 @@ class WebQueries:
         def matches(doc: Mapping[str, Any]) -> bool:  # "newest": the active promotions are read first
             return params.matches(doc, now, names) and not (newest and is_promoted(doc, now))
 
-        search = TextSearch(self.jobs, words, names, fields, matches, key)
+        search = TextSearch(self.jobs, words, names, fields, matches, key, place)
         named = search.registry_boards(driver[0])
         if named:
             directory = {(b["ats"], b["company"]): b["postings"] for b in self.directory() or []}

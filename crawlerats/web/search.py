@@ -1,15 +1,19 @@
-"""Text search (`?q=`) for the job list through the `job_search` collection (crawlerats/db/search_index.py).
+"""Text search (`?q=`) and the location filter (`?location=`) for the job list through the `job_search`
+collection (crawlerats/db/search_index.py).
 
 A posting matches when every query word occurs, case-insensitively, in its title or its company name (the
-display name, the board id): the same test as `ListParams.matches`, which stays the final word on every row.
-This module only finds the candidates without reading every posting: the word's rarest-looking trigram (by
-English letter frequency) is looked up in `job_search` (index `grams_status_posted`), newest posted first, in
+display name, the board id), and the location filter's text in its location: the same test as
+`ListParams.matches`, which stays the final word on every row. This module only finds the candidates without
+reading every posting: the rarest-looking trigram (by English letter frequency) of the query words and the
+location text (as a marked location gram) is looked up in `job_search` (index `search_grams_status_posted`),
+newest posted first, in
 posted-date ranges cut from the cached date index at the match rate seen so far (`DatePlan`; the list's fixed
 bands until the index is ready); the words are checked on the search documents' text, and only the survivors are
 fetched from `jobs` (by `_id`, else by key). Boards whose `boards` registry name contains the trigram's word are
 read whole and merged into the bands, since registry names are not in `job_search`.
 
-It serves the "newest" order when a query word has at least three characters and the search index exists.
+It serves the "newest" order when a query word or the location text has a run of three characters without a
+space, and the search index exists.
 The other orders read every candidate first (`all_matches`: when the word is rare enough, see
 `SORTED_SEARCH_BUDGET`) and sort them; otherwise, and for words of one or two characters only, the list's own
 bands are read.
@@ -25,7 +29,7 @@ from typing import Any
 
 from pymongo.collection import Collection
 
-from crawlerats.db.search_index import SEARCH_COLLECTION, grams_of
+from crawlerats.db.search_index import SEARCH_COLLECTION, grams_of, location_grams
 from crawlerats.db.updates import board_clauses
 
 #: Relative frequency of letters in English text (per mille); other characters count as rare.
@@ -53,15 +57,17 @@ def query_words(q: str) -> list[str]:
     return q.casefold().split()
 
 
-def driver_gram(words: list[str]) -> tuple[str, str] | None:
-    """(word, trigram) to look up: the trigram of letters least frequent in English among the words of at least
-    `GRAM` characters (a guess at the rarest, without counting), None when every word is shorter."""
+def driver_gram(words: list[str], place: str = "") -> tuple[str, str] | None:
+    """(word, gram) to look up: the trigram of letters least frequent in English among the query words and the
+    case-folded location text `place` (a guess at the rarest, without counting); `word` is "" for a location
+    gram (`l:` and three characters). None when no word or location text holds three characters in a row."""
     best: tuple[float, str, str] | None = None
-    for word in words:
-        for gram in sorted(grams_of(word)):
-            score = sum(_LETTERS.get(c, 0) for c in gram)
-            if best is None or score < best[0]:
-                best = (score, word, gram)
+    candidates = [(word, gram, gram) for word in words for gram in sorted(grams_of(word))]
+    candidates += [("", marked, marked[-3:]) for marked in sorted(location_grams(place))]
+    for word, gram, letters in candidates:
+        score = sum(_LETTERS.get(c, 0) for c in letters)
+        if best is None or score < best[0]:
+            best = (score, word, gram)
     return None if best is None else (best[1], best[2])
 
 
@@ -71,24 +77,28 @@ class TextSearch:
 
     def __init__(self, jobs: Collection, words: list[str], registry: Mapping[tuple[str, str], str],
                  fields: Mapping[str, Any], matches: Callable[[Mapping[str, Any]], bool],
-                 order: Callable[[Mapping[str, Any]], tuple]) -> None:
+                 order: Callable[[Mapping[str, Any]], tuple], place: str = "") -> None:
         self.jobs = jobs
         self.search = jobs.database[SEARCH_COLLECTION]
         self.words = words
+        self.place = place
         self.registry = {key: name.casefold() for key, name in registry.items()}
         self.fields = dict(fields)
         self.matches = matches
         self.order = order
 
     def _text_ok(self, row: Mapping[str, Any]) -> bool:
-        """Every word in the search text or the board's registry name (a superset of `ListParams.matches`)."""
+        """Every word in the search text or the board's registry name, the location text in the search document's
+        location (a superset of `ListParams.matches`)."""
+        if self.place and self.place not in (row.get("place") or ""):
+            return False
         text = row.get("text") or ""
         name = self.registry.get((row.get("ats"), row.get("company")), "")
         return all(word in text or word in name for word in self.words)
 
     def registry_boards(self, word: str) -> list[tuple[str, str]]:
-        """Boards whose registry name contains the word."""
-        return sorted(key for key, name in self.registry.items() if word in name)
+        """Boards whose registry name contains the word (none for a location gram's empty word)."""
+        return sorted(key for key, name in self.registry.items() if word and word in name)
 
     def read_boards(self, boards: list[tuple[str, str]], statuses: list[str]) -> list[dict[str, Any]]:
         """Every posting of these boards with one of the statuses (`company_status` index), that matches."""

@@ -11,6 +11,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from crawlerats.db.search_index import SEARCH_INDEX
 from crawlerats.web.paging import MIN_SKIP
 from crawlerats.web.queries import SORT_KEYS, ListParams, WebQueries, candidate_bands, is_promoted
 from tests.web.seed import NOW, health, job, list_database
@@ -107,6 +108,11 @@ SEARCHES = [
     {"q": "data", "sort": "ghost"}, {"q": "scien", "sort": "low", "status": "any"},
     {"q": "company c sales", "sort": "salary", "page": "2", "per_page": "5"},
     {"q": "c++ (", "sort": "salary", "salary": "known", "status": "any"}, {"q": "agent", "sort": "low", "posted": "30"},
+    # the location filter, alone or with words: its `l:` grams drive the read when they look rarer
+    {"location": "berlin"}, {"location": "BERLIN", "page": "2", "per_page": "5"},
+    {"location": "new york, ny", "status": "any"}, {"location": "ny"}, {"location": "rk, N", "risk": "high"},
+    {"location": "remote", "sort": "ghost"}, {"location": "erlin, germ", "q": "data"},
+    {"location": "york", "sort": "salary", "status": "closed"}, {"location": "nowhere"},
 ]
 
 
@@ -201,9 +207,12 @@ def test_text_search_in_date_ranges_cut_by_the_match_rate(monkeypatch: pytest.Mo
 def test_text_search_reads_the_search_index(list_db: Database, queries: WebQueries) -> None:
     promoted = list_db["jobs"].count_documents({"promotion.until": {"$gt": NOW}})
     assert queries.job_list(ListParams(q="zzz")).scanned == promoted  # nothing but the promotions read
+    assert queries.job_list(ListParams(location="nowhere")).scanned == promoted
+    berlin = list_db["job_search"].count_documents({"grams": "l:ber", "status": "open"})
+    assert 0 < queries.job_list(ListParams(location="berlin", deep=True)).scanned <= promoted + berlin
     plan = list_db.command("explain", {"find": "job_search", "filter": {
         "grams": "dat", "status": "open", "posted": {"$gte": NOW}}})["queryPlanner"]["winningPlan"]
-    assert plan["inputStage"]["stage"] == "IXSCAN" and plan["inputStage"]["indexName"] == "grams_status_posted"
+    assert plan["inputStage"]["stage"] == "IXSCAN" and plan["inputStage"]["indexName"] == SEARCH_INDEX
     data = queries.job_list(ListParams(q="data", status="any", per_page=100, page=2))
     assert data.total == queries.job_list(ListParams(q="data", status="any", sort="ghost")).total
     stored = sum(1 for d in list_db["jobs"].find({}, {"title": 1}) if "data" in d["title"].casefold())
