@@ -243,6 +243,12 @@ class ListParams:
             flt["status"] = self.status
         return flt
 
+    def search_decides(self) -> bool:
+        """Whether a posting's `job_search` document alone decides these filters: status, location and "posted
+        within" only (query words may match a display name the search document does not hold)."""
+        return not (self.q or self.company or self.ats or self.workplace or self.employment or self.risk
+                    or self.salary or self.min_salary)
+
     def matches(self, doc: Mapping[str, Any], now: datetime, names: Mapping[tuple[str, str], str]) -> bool:
         """Every filter, evaluated in Python on a fetched candidate (docs/analysts.md gives the semantics)."""
         if self.status != "any" and doc.get("status") != self.status:
@@ -588,6 +594,9 @@ class Scan:
     stopped: bool = False
     #: How many postings match, when a read found every match before yielding the first (a sorted text search).
     matched: int | None = None
+    #: Matches before the page that were counted, not read (a deep text-search page whose search documents decide
+    #: the filters: crawlerats/web/search.py `TextSearch.bands`); they come right after the rows yielded first.
+    counted: int = 0
 
 
 #: The facet counts behind totals and /stats: postings per status, ATS, risk, workplace and employment type.
@@ -819,14 +828,18 @@ class WebQueries:
         def read() -> Iterator[dict[str, Any]]:
             promoted = list(self.jobs.find({"promotion.until": {"$gt": now}}, fields))
             scan.scanned += len(promoted)
-            yield from sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
+            listed = sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
+            yield from listed
             extra = search.read_boards(named, statuses)
             scan.scanned += len(extra)
             index = self.date_index()
             dates = index.matching({} if params.status == "any" else {"status": params.status}) if index else None
             plan = DatePlan(dates, cutoff, params.page * params.per_page + 1) if dates else None
+            # A deep page counts the matches before it when the search documents decide every filter.
+            countable = max(0, (params.page - 1) * params.per_page - len(listed)) if params.search_decides() else 0
+            excluded = frozenset((d.get("ats"), d.get("company"), d.get("job_id")) for d in promoted)
             yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
-                                    extra, _dated, budget, scan, plan)
+                                    extra, _dated, budget, scan, plan, countable, excluded)
 
         return read()
 
@@ -843,11 +856,12 @@ class WebQueries:
         skipped = start.skipped if start else 0  # counted, not read: right after the promotions
         for doc in self.iter_matches(params, fields, budget, now, scan, start):
             matched.append(doc)
-            if len(matched) + skipped >= wanted:
+            if len(matched) + skipped + scan.counted >= wanted:
                 complete = False
                 break
         else:
             complete = not scan.stopped
+        skipped += scan.counted  # (a deep text-search page's counted rows follow the promotions it yielded first)
         scanned = scan.scanned
         partial = not complete and len(matched) + skipped < wanted
         total = len(matched) + skipped if complete else scan.matched

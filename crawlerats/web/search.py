@@ -49,6 +49,10 @@ ESTIMATE_SHARE = 0.02
 #: Search documents are read whole: they are small, and SecantusDB applies a projection field by field in Python
 #: (measured at 100,000 postings: 8.1 ms for a band of 132 documents whole, 10.0 ms projected).
 _SEARCH_FIELDS = None
+#: Most ids in one `$in` fetching postings: SecantusDB checks every row it returns against the whole `$in` list
+#: (see crawlerats/dedup/engine.py `VALUES_PER_QUERY`). Measured at 100,000 postings, 300 postings by `_id`:
+#: 70 ms in one `$in`, 48 ms in lists of 160, 30 ms of 64, 26 ms of 32 or 16.
+IDS_PER_FETCH = 32
 _OLDEST = datetime(1900, 1, 1, tzinfo=UTC)  # before any stored date
 
 
@@ -115,15 +119,18 @@ class TextSearch:
         wanted = {(r["ats"], r["company"], r["job_id"]): r.get("job") for r in rows}
         found: dict[tuple[str, str, str], dict[str, Any]] = {}
         ids = [job for job in wanted.values() if job is not None]
-        if ids:
-            for doc in self.jobs.find({"_id": {"$in": ids}}, self.fields):
+        for start in range(0, len(ids), IDS_PER_FETCH):
+            for doc in self.jobs.find({"_id": {"$in": ids[start:start + IDS_PER_FETCH]}}, self.fields):
                 key = (doc.get("ats"), doc.get("company"), doc.get("job_id"))
                 if key in wanted:
                     found[key] = doc
         rest = [key for key in wanted if key not in found]
         for query in board_clauses(rest):
-            for doc in self.jobs.find(query, self.fields):
-                found[(doc["ats"], doc["company"], doc["job_id"])] = doc
+            job_ids = query["job_id"]["$in"]
+            for start in range(0, len(job_ids), IDS_PER_FETCH):
+                part = {**query, "job_id": {"$in": job_ids[start:start + IDS_PER_FETCH]}}
+                for doc in self.jobs.find(part, self.fields):
+                    found[(doc["ats"], doc["company"], doc["job_id"])] = doc
         return list(found.values())
 
     def all_matches(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
@@ -153,11 +160,17 @@ class TextSearch:
 
     def bands(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
               extra: list[dict[str, Any]], posted: Callable[[Mapping[str, Any]], datetime | None],
-              budget: int | None, scan: Any, plan: DatePlan | None = None) -> Iterator[dict[str, Any]]:
+              budget: int | None, scan: Any, plan: DatePlan | None = None, countable: int = 0,
+              excluded: frozenset[tuple[str, str, str]] = frozenset()) -> Iterator[dict[str, Any]]:
         """The matches, band by band along the posted date (`ranges`, or the ranges `plan` cuts as it learns how
         many postings match; then undated postings), each band sorted; `extra` (postings found otherwise) joins
         the band its date falls in. Stops before a band once `budget` search documents were read
-        (`scan.stopped`)."""
+        (`scan.stopped`).
+
+        `countable`: how many first matches a deep page skips, when the search documents alone decide every
+        filter (the caller's word: no query word, only status, location and "posted within"; `excluded`: the
+        postings listed before the bands, the active promotions). Whole bands that fit in it are counted into
+        `scan.counted` without fetching their postings, up to the first band that is fetched."""
         dated = plan.ranges() if plan is not None else iter(ranges)
         for rng in itertools.chain(dated, [None] if with_undated else []):
             if budget is not None and scan.scanned >= budget:
@@ -166,8 +179,27 @@ class TextSearch:
             rows = [r for status in statuses
                     for r in self.search.find({"grams": gram, "status": status, "posted": rng}, _SEARCH_FIELDS)]
             scan.scanned += len(rows)
+            survivors = [r for r in rows if self._text_ok(r)]
+            if countable and not extra:
+                decided = [r for r in survivors if (r["ats"], r["company"], r["job_id"]) not in excluded]
+                left = countable - scan.counted
+                if len(decided) <= left:
+                    scan.counted += len(decided)
+                    if plan is not None:
+                        plan.matched += len(decided)
+                    continue
+                countable = 0  # this band holds the page's first row: fetched, and every band after it
+                dates = [r.get("posted") for r in decided]
+                if all(isinstance(d, datetime) for d in dates):
+                    # ... but for its rows posted after the page's first row: they come before it in any tie order
+                    first = sorted(dates, reverse=True)[left]
+                    before = {id(r) for r in decided if r["posted"] > first}
+                    scan.counted += len(before)
+                    if plan is not None:
+                        plan.matched += len(before)
+                    survivors = [r for r in survivors if id(r) not in before]
             docs = {(d["ats"], d["company"], d["job_id"]): d
-                    for d in self.fetch([r for r in rows if self._text_ok(r)]) if self.matches(d)}
+                    for d in self.fetch(survivors) if self.matches(d)}
             for doc in extra:
                 if _in_range(posted(doc), rng):
                     docs[(doc["ats"], doc["company"], doc["job_id"])] = doc

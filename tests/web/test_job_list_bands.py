@@ -113,6 +113,7 @@ SEARCHES = [
     {"location": "new york, ny", "status": "any"}, {"location": "ny"}, {"location": "rk, N", "risk": "high"},
     {"location": "remote", "sort": "ghost"}, {"location": "erlin, germ", "q": "data"},
     {"location": "york", "sort": "salary", "status": "closed"}, {"location": "nowhere"},
+    {"location": "remote", "posted": "30", "page": "2", "per_page": "1"},
 ]
 
 
@@ -202,6 +203,35 @@ def test_text_search_in_date_ranges_cut_by_the_match_rate(monkeypatch: pytest.Mo
         assert len(cut) >= 2 or page.has_next  # several ranges, unless the first held the page and more
     for newer, older in zip(cut, cut[1:], strict=False):
         assert older["$lt"] == newer["$gte"]  # contiguous, newest first
+
+
+@pytest.mark.parametrize("query", [
+    {"location": "berlin", "page": "4"}, {"location": "york, ny", "page": "3", "per_page": "7", "status": "any"},
+    {"location": "Remote", "page": "5", "status": "any"}, {"location": "erlin", "page": "6", "per_page": "9"},
+    {"location": "berlin", "page": "3", "per_page": "10", "status": "closed"}], ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+@pytest.mark.parametrize("first_per_match", [1, 4])
+def test_deep_location_pages_count_the_rows_before_them(monkeypatch: pytest.MonkeyPatch, list_db: Database,
+                                                        queries: WebQueries, query: dict[str, str],
+                                                        first_per_match: int) -> None:
+    """A deep page of the location filter alone counts the matches before it from the search documents (which hold
+    the location) instead of fetching their postings: the same rows, the same total, fewer postings fetched."""
+    from crawlerats.web.search import DatePlan, TextSearch
+
+    monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", first_per_match)  # 1: many small date ranges
+    fetched: list[int] = []
+    fetch = TextSearch.fetch
+
+    def counted(self: TextSearch, rows: list) -> list:
+        fetched.append(len(rows))
+        return fetch(self, rows)
+
+    monkeypatch.setattr(TextSearch, "fetch", counted)
+    params = ListParams.parse(query)
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    assert page.rows and page.total in (None, list_db["jobs"].count_documents(params.mongo_filter(NOW)))
+    skip = (params.page - 1) * params.per_page
+    assert sum(fetched) < skip + len(page.rows)  # (without counting, every posting up to the page's end is fetched)
 
 
 def test_text_search_reads_the_search_index(list_db: Database, queries: WebQueries) -> None:
