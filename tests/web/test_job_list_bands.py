@@ -367,3 +367,14 @@ def test_a_common_word_under_a_score_sort_is_given_up_early(monkeypatch: pytest.
     page = queries.job_list(params)
     assert [row["job_id"] for row in page.rows] == reference(list_db, params)
     assert 0 < sum(read) < 60  # stopped on the estimate, before the budget
+
+    # The same on the matching documents: within the document budget, but more matches than can be fetched.
+    monkeypatch.setattr(search, "SORTED_SEARCH_BUDGET", 10_000)
+    monkeypatch.setattr(search, "SORTED_MATCHES_LIMIT", 20)
+    read.clear()
+    params = ListParams(q="data engineer", sort="low", status="any")
+    assert list_db["jobs"].count_documents(params.mongo_filter(NOW)) > 20
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    driver = list_db["job_search"].count_documents({"grams": search.driver_gram(["data", "engineer"])[1]})
+    assert 0 < sum(read) < driver  # stopped on the matches (estimated or read), before every document of the word
