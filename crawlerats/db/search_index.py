@@ -136,8 +136,8 @@ def backfill_search(db: Database, batch: int = 1000) -> int:
                for d in db[SEARCH_COLLECTION].find({"place": {"$exists": True}},
                                                    {"_id": 0, "ats": 1, "company": 1, "job_id": 1},
                                                    batch_size=10_000)}
-    if db[SEARCH_COLLECTION].find_one({"place": {"$exists": False}}, {"_id": 1}) is not None:
-        deleted = db[SEARCH_COLLECTION].delete_many({"place": {"$exists": False}}).deleted_count
+    deleted = db[SEARCH_COLLECTION].delete_many({"place": {"$exists": False}}).deleted_count
+    if deleted:
         logger.info("Deleted %d search documents of the layout before location grams, to insert them anew", deleted)
     missing = [d for d in docs if (d["ats"], d["company"], d["job_id"]) not in current]
     written = 0

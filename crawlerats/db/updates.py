@@ -8,8 +8,15 @@ unique key alone and put their conditions into an update pipeline.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+from pymongo.collection import Collection
+
+#: Most values in one `$in` that fetches documents by id or key: SecantusDB checks every row it returns against the
+#: whole `$in` list, so a long list costs rows x values. Measured at 100,000 postings, 300 postings by `_id`:
+#: 70 ms in one `$in`, 48 ms in lists of 160, 30 ms of 64, 26 ms of 32 or 16.
+IN_VALUES_PER_QUERY = 32
 
 
 def board_clauses(keys: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
@@ -22,6 +29,15 @@ def board_clauses(keys: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
     for ats, company, job_id in keys:
         by_board[(ats, company)].add(job_id)
     return [{"ats": a, "company": c, "job_id": {"$in": sorted(ids)}} for (a, c), ids in sorted(by_board.items())]
+
+
+def find_in(collection: Collection, flt: Mapping[str, Any], field: str, values: Sequence[Any],
+            projection: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """The documents matching `flt` whose `field` is one of `values`, read in `$in` lists of at most
+    `IN_VALUES_PER_QUERY` values."""
+    for start in range(0, len(values), IN_VALUES_PER_QUERY):
+        yield from collection.find({**flt, field: {"$in": list(values[start:start + IN_VALUES_PER_QUERY])}},
+                                   projection)
 
 
 def key_only(key: tuple[str, str, str]) -> dict[str, str]:

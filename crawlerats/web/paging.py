@@ -106,7 +106,6 @@ def deep_window(dates: list[datetime], promoted: Iterable[datetime], target: int
     return Window(skipped, first + timedelta(milliseconds=1), low)  # dates are stored to the millisecond
 
 
-
 @dataclass(frozen=True)
 class DeepStart:
     """Where a deep page starts reading: `skipped` rows before it were counted, not read. `window`: the posted-date

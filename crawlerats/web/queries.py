@@ -25,14 +25,15 @@ an earlier one, so the page is exactly what `find(filter).sort(key).skip(n).limi
   those boards' postings at once (`web_company` with `$in`).
 
 Filters that no index serves (workplace, employment type, salary, posted within; location outside text
-search) are applied in Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands at a minimum salary. Totals
-are exact: counted while reading when every band was read, else taken from a cached facet count when the
-filters are all equalities, or from the cached salary histogram when a salary filter is the only other one,
-else reported as "at least N".
+search) are applied in Python; the "newest" bands stop at a "posted within" cutoff and the "salary" bands at a
+minimum salary. Totals are exact: counted while reading when every band was read, else taken from a cached
+facet count when the filters are all equalities, or from the cached salary histogram when a salary filter is
+the only other one, else reported as "at least N".
 
 Text search (`q`) and the location filter read the candidates of the `job_search` trigram index instead, in
-the same date bands (crawlerats/web/search.py; other orders when the matches are few enough); a deep "newest" page under equality filters counts the rows before
-it from a cached date index and reads from the band that holds it (crawlerats/web/paging.py).
+the same date bands (crawlerats/web/search.py; other orders when the matches are few enough); a deep "newest"
+page under equality filters counts the rows before it from a cached date index and reads from the band that
+holds it (crawlerats/web/paging.py).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import crawlerats.web.indexes  # noqa: F401 - registers the indexes these querie
 from crawlerats import ats as ats_registry
 from crawlerats import clock
 from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX
+from crawlerats.db.updates import find_in
 from crawlerats.scoring.config import DEFAULT_CONFIG
 from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
 from crawlerats.web.ats_workplace_bands import ats_workplace_bands, merge_newest
@@ -364,8 +366,8 @@ def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
     if ascending:
         bounds = [b + 1 for b in reversed(bounds)]  # [.., 1), [1, 2), ... [100, 101), [101, ..)
     for rng in _ranges(bounds, descending=not ascending):
-        yield Band(({**prefix, "health.ghost_score": rng},))
-    yield Band(({**prefix, "health.ghost_score": None},))
+        yield Band(({**prefix, GHOST_KEY: rng},))
+    yield Band(({**prefix, GHOST_KEY: None},))
 
 
 def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping[float, int], anchor: datetime,
@@ -382,7 +384,7 @@ def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping
 
     A deep page's `start` (integer scores only, crawlerats/web/paging.py) leaves out the bands before its score
     (counted, not read) and, in a crowded score, the posted dates its `window` skips."""
-    key = "health.ghost_score"
+    key = GHOST_KEY
     first = None if start is None else start.score
 
     def before(score: int) -> bool:  # a score the deep page counted instead of reading
@@ -636,7 +638,7 @@ class WebQueries:
         background)."""
 
         def compute() -> tuple[dict[tuple, int], dict[tuple, int]]:
-            keys = (*FACET_KEYS, "health.ghost_score")
+            keys = (*FACET_KEYS, GHOST_KEY)
             group = {"_id": {k.replace(".", "_"): f"${k}" for k in keys}, "n": {"$sum": 1}}
             facets: dict[tuple, int] = {}
             scores: dict[tuple, int] = {}
@@ -994,10 +996,10 @@ class WebQueries:
         """The whole stored documents of a page's `rows` (read with the list's fields), in the same order, by one
         `_id` query: a list reads its candidates with `LIST_FIELDS` and only the page's rows whole (an exclusion
         projection such as `{dedup: 0}` is applied field by field in Python on SecantusDB, slower than sending the
-        document). A row deleted since is left out."""
+        document; `find_in`: short `$in` lists). A row deleted since is left out."""
         if not rows:
             return []
-        found = {d["_id"]: d for d in self.jobs.find({"_id": {"$in": [row["_id"] for row in rows]}})}
+        found = {d["_id"]: d for d in find_in(self.jobs, {}, "_id", [row["_id"] for row in rows])}
         return [found[row["_id"]] for row in rows if row["_id"] in found]
 
     # --- job page ------------------------------------------------------------------------------------

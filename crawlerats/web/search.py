@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sized
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.collection import Collection
 
 from crawlerats.db.search_index import SEARCH_COLLECTION, grams_of, location_grams
-from crawlerats.db.updates import board_clauses
+from crawlerats.db.updates import board_clauses, find_in
 
 #: Relative frequency of letters in English text (per mille); other characters count as rare.
 _LETTERS = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
@@ -50,10 +50,6 @@ ESTIMATE_SHARE = 0.01
 #: Search documents are read whole: they are small, and SecantusDB applies a projection field by field in Python
 #: (measured at 100,000 postings: 8.1 ms for a band of 132 documents whole, 10.0 ms projected).
 _SEARCH_FIELDS = None
-#: Most ids in one `$in` fetching postings: SecantusDB checks every row it returns against the whole `$in` list
-#: (see crawlerats/dedup/engine.py `VALUES_PER_QUERY`). Measured at 100,000 postings, 300 postings by `_id`:
-#: 70 ms in one `$in`, 48 ms in lists of 160, 30 ms of 64, 26 ms of 32 or 16.
-IDS_PER_FETCH = 32
 _OLDEST = datetime(1900, 1, 1, tzinfo=UTC)  # before any stored date
 
 
@@ -115,23 +111,20 @@ class TextSearch:
         return found
 
     def fetch(self, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """The postings of these search documents: by `_id` in one query, the others (or any `_id` that no longer
-        names the posting) by key, one query per board."""
+        """The postings of these search documents: by `_id`, the others (or any `_id` that no longer names the
+        posting) by key, board by board (`find_in`: short `$in` lists)."""
         wanted = {(r["ats"], r["company"], r["job_id"]): r.get("job") for r in rows}
         found: dict[tuple[str, str, str], dict[str, Any]] = {}
         ids = [job for job in wanted.values() if job is not None]
-        for start in range(0, len(ids), IDS_PER_FETCH):
-            for doc in self.jobs.find({"_id": {"$in": ids[start:start + IDS_PER_FETCH]}}, self.fields):
-                key = (doc.get("ats"), doc.get("company"), doc.get("job_id"))
-                if key in wanted:
-                    found[key] = doc
+        for doc in find_in(self.jobs, {}, "_id", ids, self.fields):
+            key = (doc.get("ats"), doc.get("company"), doc.get("job_id"))
+            if key in wanted:
+                found[key] = doc
         rest = [key for key in wanted if key not in found]
         for query in board_clauses(rest):
-            job_ids = query["job_id"]["$in"]
-            for start in range(0, len(job_ids), IDS_PER_FETCH):
-                part = {**query, "job_id": {"$in": job_ids[start:start + IDS_PER_FETCH]}}
-                for doc in self.jobs.find(part, self.fields):
-                    found[(doc["ats"], doc["company"], doc["job_id"])] = doc
+            job_ids = query.pop("job_id")["$in"]
+            for doc in find_in(self.jobs, query, "job_id", job_ids, self.fields):
+                found[(doc["ats"], doc["company"], doc["job_id"])] = doc
         return list(found.values())
 
     def all_matches(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
@@ -174,6 +167,11 @@ class TextSearch:
         filter (the caller's word: no query word, only status, location and "posted within"; `excluded`: the
         postings listed before the bands, the active promotions). Whole bands that fit in it are counted into
         `scan.counted` without fetching their postings, up to the first band that is fetched."""
+        def count(rows: Sized) -> None:  # matches counted, not fetched
+            scan.counted += len(rows)
+            if plan is not None:
+                plan.matched += len(rows)
+
         dated = plan.ranges() if plan is not None else iter(ranges)
         for rng in itertools.chain(dated, [None] if with_undated else []):
             if budget is not None and scan.scanned >= budget:
@@ -187,9 +185,7 @@ class TextSearch:
                 decided = [r for r in survivors if (r["ats"], r["company"], r["job_id"]) not in excluded]
                 left = countable - scan.counted
                 if len(decided) <= left:
-                    scan.counted += len(decided)
-                    if plan is not None:
-                        plan.matched += len(decided)
+                    count(decided)
                     continue
                 countable = 0  # this band holds the page's first row: fetched, and every band after it
                 dates = [r.get("posted") for r in decided]
@@ -197,9 +193,7 @@ class TextSearch:
                     # ... but for its rows posted after the page's first row: they come before it in any tie order
                     first = sorted(dates, reverse=True)[left]
                     before = {id(r) for r in decided if r["posted"] > first}
-                    scan.counted += len(before)
-                    if plan is not None:
-                        plan.matched += len(before)
+                    count(before)
                     survivors = [r for r in survivors if id(r) not in before]
             docs = {(d["ats"], d["company"], d["job_id"]): d
                     for d in self.fetch(survivors) if self.matches(d)}
