@@ -222,6 +222,22 @@ def test_keyboard_only_filtering(browser: Browser, live_server: LiveServer) -> N
     page.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_location_filter_in_the_browser(browser: Browser, live_server: LiveServer, width: int) -> None:
+    """The location filter (served by the search documents' location grams) from the form, at phone and desktop
+    widths: part of the location, any case; the page does not overflow."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{live_server.url}/jobs")
+    page.locator('input[name="location"]').fill("BERLIN, ger")
+    with page.expect_navigation():
+        page.locator('button[type="submit"]').click()
+    assert "location=BERLIN" in page.url
+    assert row_ids(page) == ["a2"]  # the one posting in Berlin, Germany
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"location-filter-{width}")
+    page.close()
+
+
 def test_company_and_stats_pages_render_charts(browser: Browser, live_server: LiveServer) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = PageProblems(page)
