@@ -14,6 +14,10 @@ where cached counts say its first row is (`DeepStart`): the rows before it are c
   sub-bands) the date index of that one score places the page inside it, as for "newest".
 - "salary", under the status and salary filters only: the cached salary histogram gives the amount of the
   page's first row; the better-paid postings are counted and the bands start below them.
+- "newest" under a location filter (with status and "posted within" only): the same date index holds the
+  dates per status and case-folded location (`DateIndex.at_place`), so the text search (crawlerats/web/search.py)
+  counts the postings before the page and reads one band of search documents that holds it; the same dates give
+  the list its total.
 
 The count is as fresh as the cache (`cache_seconds`): while a crawl adds or changes postings, a deep page can
 shift by the postings changed since the last count, as the cached totals do. Active promotions, read first as
@@ -40,7 +44,12 @@ class DateIndex:
 
     keys: tuple[str, ...]
     dates: dict[tuple, list[datetime]]
+    #: The same dates per (status, case-folded location) (`at_place`).
+    places: dict[tuple[Any, str], list[datetime]] = field(default_factory=dict)
+    #: Postings without any date per (status, case-folded location) (they come last in the list).
+    undated_places: dict[tuple[Any, str], int] = field(default_factory=dict)
     _merged: dict[tuple, list[datetime]] = field(default_factory=dict)
+    _at_place: dict[tuple[str, str], tuple[list[datetime], int]] = field(default_factory=dict)
 
     def matching(self, flt: Mapping[str, Any]) -> list[datetime]:
         """The dates of the postings matching equality filters on `keys`, ascending (memoised)."""
@@ -53,16 +62,45 @@ class DateIndex:
             self._merged[memo] = found
         return found
 
+    def at_place(self, text: str, status: str) -> tuple[list[datetime], int]:
+        """(ascending dates, undated count) of the postings of `status` ("any": every status) whose case-folded
+        location contains the case-folded `text`: the list's location filter (memoised, a bounded number)."""
+        memo = (text, status)
+        found = self._at_place.get(memo)
+        if found is None:
+            keys = [key for key in self.places.keys() | self.undated_places.keys()
+                    if (status == "any" or key[0] == status) and text in key[1]]
+            found = (sorted(d for key in keys for d in self.places.get(key, ())),
+                     sum(self.undated_places.get(key, 0) for key in keys))
+            if len(self._at_place) >= PLACE_MEMO:
+                self._at_place.clear()
+            self._at_place[memo] = found
+        return found
 
-def build_date_index(keys: tuple[str, ...], rows: Iterable[tuple[tuple, datetime | None]]) -> DateIndex:
-    """The index from (facet values, posted-or-seen date) pairs; undated postings are left out (they come last)."""
+
+#: Location filters whose dates `DateIndex.at_place` keeps merged.
+PLACE_MEMO = 256
+
+
+def build_date_index(keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]],
+                     status_at: int | None = None) -> DateIndex:
+    """The index from (facet values, posted-or-seen date) pairs, or (facet values, date, location) triples whose
+    facet values hold the status at `status_at`; undated postings are left out of the dates (they come last)."""
     dates: dict[tuple, list[datetime]] = {}
-    for key, moment in rows:
+    places: dict[tuple[Any, str], list[datetime]] = {}
+    undated: dict[tuple[Any, str], int] = {}
+    for key, moment, *location in rows:
+        place = (key[status_at], location[0].casefold() if isinstance(location[0], str) else "") \
+            if status_at is not None and location else None
         if moment is not None:
             dates.setdefault(key, []).append(moment)
-    for values in dates.values():
+            if place is not None:
+                places.setdefault(place, []).append(moment)
+        elif place is not None:
+            undated[place] = undated.get(place, 0) + 1
+    for values in (*dates.values(), *places.values()):
         values.sort()
-    return DateIndex(keys, dates)
+    return DateIndex(keys, dates, places, undated)
 
 
 @dataclass(frozen=True)

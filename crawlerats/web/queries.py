@@ -38,6 +38,7 @@ holds it (crawlerats/web/paging.py).
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 import threading
@@ -106,6 +107,11 @@ NEWEST_BAND_DAYS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2
 GHOST_BANDS: tuple[int, ...] = tuple(range(100, -1, -1))
 #: A ghost score holding more postings than this (by the cached counts) is read in posted-date sub-bands.
 CROWDED_SCORE = 150
+#: A text search's estimated match rate sizes the sort bands down to this (at most 50 times a page per band).
+MIN_MATCH_RATE = 0.02
+RATE_MARGIN = 1.5
+#: Searches whose learned hints are kept (`WebQueries._hints`).
+HINTS_KEPT = 1_000
 
 #: Fields a list row, the CSV and the feed need (keeps rows small).
 LIST_FIELDS = {"ats": 1, "company": 1, "company_name": 1, "job_id": 1, "title": 1, "location": 1,
@@ -236,6 +242,10 @@ class ListParams:
         """The filter as MongoDB equalities when every active filter is one (used for cached totals), else None."""
         if self.q or self.company or self.location or self.salary or self.min_salary or self.posted:
             return None
+        return self.facet_filter()
+
+    def facet_filter(self) -> dict[str, Any]:
+        """The equality filters alone (status, ATS, workplace, employment type, risk): a superset of the list."""
         flt: dict[str, Any] = {}
         for name, value in (("ats", self.ats), ("workplace_type", self.workplace),
                             ("employment_type", self.employment), ("health.risk", self.risk)):
@@ -373,7 +383,8 @@ def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
 def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping[float, int], anchor: datetime,
                         cutoff: datetime | None, keep: Callable[[Mapping[str, Any]], bool],
                         start: DeepStart | None = None, needed: int = PAGE_SIZE + 1,
-                        score_dates: Callable[[int], list[datetime]] | None = None) -> Iterator[Band]:
+                        score_dates: Callable[[int], list[datetime]] | None = None, rate: float = 1.0
+                    ) -> Iterator[Band]:
     """The score sorts' bands sized by `counts` (postings per score, a hint that may be stale: it changes how the
     scores are read, never what is covered). Consecutive scores are read together in one range band until they
     hold `needed` postings (the rows the page still needs); a score holding more than `CROWDED_SCORE` postings
@@ -442,7 +453,8 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
                     boards: list[tuple[str, str]] | None = None,
                     scores: Mapping[float, int] | None = None, pay: Histogram | None = None,
                     start: DeepStart | None = None, dates: list[datetime] | None = None,
-                    score_dates: Callable[[int], list[datetime]] | None = None) -> Iterator[Band]:
+                    score_dates: Callable[[int], list[datetime]] | None = None, rate: float = 1.0
+                    ) -> Iterator[Band]:
     """Index-shaped, disjoint candidate bands in sort order; together they cover every posting the filters can
     match. `boards`: the boards a company-name filter resolved to (read at once); `scores`: postings per ghost
     score under the status and risk filters (a hint that sizes the score sorts' bands); `pay`: postings per status
@@ -450,7 +462,8 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
     counted instead of reading, crawlerats/web/paging.py);
     `dates`: the cached posted-or-seen dates under an ATS and workplace filter (a hint that sizes their bands);
     `score_dates(score)`: the cached posted-or-seen dates of the matching postings of one ghost score (a hint that
-    sizes a crowded score's first posted-date band)."""
+    sizes a crowded score's first posted-date band); `rate`: the share of the postings the filters are expected
+    to keep (a text search's words: the score and salary bands are sized to hold the page at that rate)."""
 
     def not_promoted(doc: Mapping[str, Any]) -> bool:
         return not is_promoted(doc, now)
@@ -466,6 +479,8 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
     window = start.window if start is not None else None
     # the rows up to the page's end, and one more (but those a deep page counted)
     needed = params.page * params.per_page + 1 - (start.skipped if start is not None else 0)
+    if rate < 1:  # (with a margin: the rate is an estimate, and uneven along the order)
+        needed = math.ceil(needed * RATE_MARGIN / rate)
     if params.sort in ("ghost", "low"):
         if params.risk and params.status != "any":
             prefix = {"status": params.status, "health.risk": params.risk}
@@ -541,8 +556,9 @@ class _TtlCache:
     """Per-process cache for slow aggregates: fresh for `seconds`; after that the stale value is served
     while one background thread recomputes it (only the very first request waits)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, limit: int | None = None) -> None:
         self.seconds = seconds
+        self.limit = limit  # most values `put` keeps (the oldest go first)
         self._data: dict[tuple, tuple[float, Any]] = {}
         self._refreshing: set[tuple] = set()
         self._lock = threading.Lock()
@@ -570,6 +586,20 @@ class _TtlCache:
         if start:
             threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
         return self.get(key, compute) if hit is not None else None
+
+    def peek(self, key: tuple) -> Any | None:
+        """A fresh cached value, else None (nothing is computed)."""
+        with self._lock:
+            hit = self._data.get(key)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < self.seconds else None
+
+    def put(self, key: tuple, value: Any) -> None:
+        """Remember a value learned by a request (fresh for `seconds`)."""
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            if self.limit is not None and len(self._data) > self.limit:
+                for old in sorted(self._data, key=lambda k: self._data[k][0])[:len(self._data) - self.limit]:
+                    del self._data[old]
 
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -599,6 +629,9 @@ class Scan:
     #: Matches before the page that were counted, not read (a deep text-search page whose search documents decide
     #: the filters: crawlerats/web/search.py `TextSearch.bands`); they come right after the rows yielded first.
     counted: int = 0
+    #: The share of the postings a text search too common for the search index matches (an estimate, or 1): the
+    #: list's sort bands, read instead, are sized to hold the page at that rate.
+    rate: float = 1.0
 
 
 #: The facet counts behind totals and /stats: postings per status, ATS, risk, workplace and employment type.
@@ -612,6 +645,8 @@ class WebQueries:
         self.db = db
         self.jobs = db["jobs"]
         self._cache = _TtlCache(cache_seconds)
+        #: What requests learned about searches (how common a word is, a search's match rate): speed only.
+        self._hints = _TtlCache(cache_seconds, limit=HINTS_KEPT)
         self._by_board: tuple[Any, dict[tuple[str, str], dict[str, Any]]] = (None, {})
 
     # --- cached small tables -------------------------------------------------------------------------
@@ -776,7 +811,7 @@ class WebQueries:
         pay = self.salary_histogram() if params.sort == "salary" else None
         dates = self.pair_dates(params) if params.ats and params.workplace and start is None else None
         for band in candidate_bands(params, self.anchor(), now, boards, scores, pay, start, dates,
-                                    self._score_dates(params) if scores is not None else None):
+                                    self._score_dates(params) if scores is not None else None, scan.rate):
             if budget is not None and scan.scanned >= budget:
                 scan.stopped = True
                 return
@@ -820,9 +855,16 @@ class WebQueries:
         statuses = ["open", "closed"] if params.status == "any" else [params.status]
         cutoff = params.cutoff(now)
         if not newest:  # every match first, when the word is rare enough, then sorted
+            common = ("common", driver[1], params.status, cutoff is None)
+            rate = self._hints.peek(common)
+            if rate is not None:  # a word given up on lately: the list's bands at once
+                scan.rate = rate
+                return None
             found = search.all_matches(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
                                        search.read_boards(named, statuses), scan, self._date_share(params.status))
             if found is None:
+                scan.rate = self._match_rate(search.expected, params.status)
+                self._hints.put(common, scan.rate)
                 return None
             scan.matched = len(found)
             return iter(sorted(found, key=key, reverse=True))
@@ -835,15 +877,74 @@ class WebQueries:
             extra = search.read_boards(named, statuses)
             scan.scanned += len(extra)
             index = self.date_index()
-            dates = index.matching({} if params.status == "any" else {"status": params.status}) if index else None
-            plan = DatePlan(dates, cutoff, params.page * params.per_page + 1) if dates else None
             # A deep page counts the matches before it when the search documents decide every filter.
             countable = max(0, (params.page - 1) * params.per_page - len(listed)) if params.search_decides() else 0
             excluded = frozenset((d.get("ats"), d.get("company"), d.get("job_id")) for d in promoted)
-            yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
-                                    extra, _dated, budget, scan, plan, countable, excluded)
+            window = self._place_window(params, index, listed, cutoff, scan) if not words and not extra else None
+            if window is not None:  # the location's cached dates place the page: one band holds it
+                scan.counted += window.skipped
+                yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff, window),
+                                        cutoff is None, extra, _dated, budget, scan, None, countable, excluded)
+                return
+            dates = index.matching({} if params.status == "any" else {"status": params.status}) if index else None
+            learned = ("rate", replace(params, page=1, per_page=PAGE_SIZE, deep=False))
+            plan = DatePlan(dates, cutoff, params.page * params.per_page + 1, self._hints.peek(learned)) \
+                if dates else None
+            try:
+                yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
+                                        extra, _dated, budget, scan, plan, countable, excluded)
+            finally:  # (also when the list stops reading once its page is full)
+                if plan is not None and plan.rate() is not None:
+                    self._hints.put(learned, plan.rate())
 
         return read()
+
+    def _match_rate(self, expected: float | None, status: str) -> float:
+        """The share of the postings of `status` that `expected` matches are (1 when unknown; at least
+        `MIN_MATCH_RATE`)."""
+        postings = self.count_equal({} if status == "any" else {"status": status})
+        if not expected or not postings:
+            return 1.0
+        return min(1.0, max(MIN_MATCH_RATE, expected / postings))
+
+    def _place_dates(self, params: ListParams, index: DateIndex, cutoff: datetime | None
+                     ) -> tuple[list[datetime], int]:
+        """(ascending dates, undated count) of the postings a location filter keeps, with its status and "posted
+        within" filters, from the cached date index."""
+        dates, undated = index.at_place(params.location.casefold(), params.status)
+        if cutoff is not None:
+            return dates[bisect_left(dates, cutoff):], 0
+        return dates, undated
+
+    def place_total(self, params: ListParams, now: datetime) -> int | None:
+        """Postings a location filter keeps when the other filters are only status and "posted within" and no
+        query word is given, from the cached date index (None otherwise, or until it is ready)."""
+        index = self.date_index()
+        if index is None or params.q or not params.location or not params.search_decides():
+            return None
+        dates, undated = self._place_dates(params, index, params.cutoff(now))
+        return len(dates) + undated
+
+    def _place_window(self, params: ListParams, index: DateIndex | None, listed: list[dict[str, Any]],
+                      cutoff: datetime | None, scan: Scan) -> Window | None:
+        """Where a location filter's page starts (no query word; status and "posted within" the only other
+        filters, so the search documents decide every row), from the cached dates per location
+        (`DateIndex.at_place`): the first band cut to hold a shallow page, or a deep page's window (the postings
+        dated after its first row are counted, not read). Sets `scan.matched`, the list's total. None: read from
+        the top (the date index is not ready, or the page lies past the dated postings). As fresh as the cache,
+        like the other deep pages (crawlerats/web/paging.py); `listed`: the active promotions listed first."""
+        if index is None or params.q or not params.location or not params.search_decides():
+            return None
+        dates, undated = self._place_dates(params, index, cutoff)
+        promoted = [m for d in listed if (m := _dated(d)) is not None]
+        target = (params.page - 1) * params.per_page - len(listed)  # the page's first row among the others
+        if target < MIN_SKIP:
+            window = top_window(dates, promoted, target + params.per_page + 1)
+        else:
+            window = deep_window(dates, promoted, target, params.per_page)
+        if window is not None:
+            scan.matched = len(dates) + undated
+        return window
 
     def job_list(self, params: ListParams, fields: Mapping[str, Any] | None = None) -> JobListPage:
         """One page of the list: read candidate bands in sort order until the page (and one more) is full."""
@@ -869,30 +970,33 @@ class WebQueries:
         total = len(matched) + skipped if complete else scan.matched
         if total is None:
             flt = params.equality_filter()
-            total = self.count_equal(flt) if flt is not None else self.salary_total(params)
+            total = self.count_equal(flt) if flt is not None else \
+                self.salary_total(params) if not params.location else self.place_total(params, now)
         rows = matched[skip - skipped: skip - skipped + params.per_page + 1]
         return JobListPage(params=params, rows=rows[:params.per_page], total=total, has_next=len(rows) > params.per_page,
                            found=len(matched) + skipped, partial=partial, scanned=scanned,
                            ats_choices=self.ats_names(), names=self.registry_names(), now=now)
 
     def date_index(self) -> DateIndex | None:
-        """Every posting's posted-or-seen date per facet combination and ghost score (crawlerats/web/paging.py;
-        cached like the facet counts, None while first computed in the background)."""
+        """Every posting's posted-or-seen date per facet combination and ghost score, and per status and location
+        (crawlerats/web/paging.py; cached like the facet counts, None while first computed in the background)."""
 
         def compute() -> DateIndex:
             keys = (*FACET_KEYS, GHOST_KEY)
-            fields = {"_id": 0, **dict.fromkeys(keys, 1), "posted_at": 1, "first_seen": 1}
-            rows = ((tuple(_field(d, k) for k in keys), _dated(d)) for d in self.jobs.find({}, fields))
-            return build_date_index(keys, rows)
+            fields = {"_id": 0, **dict.fromkeys(keys, 1), "posted_at": 1, "first_seen": 1, "location": 1}
+            rows = ((tuple(_field(d, k) for k in keys), _dated(d), d.get("location"))
+                    for d in self.jobs.find({}, fields))
+            return build_date_index(keys, rows, status_at=keys.index("status"))
 
         return self._cache.get_nowait(("dates",), compute)
 
     def _score_dates(self, params: ListParams) -> Callable[[int], list[datetime]] | None:
         """The cached posted-or-seen dates of the postings of one ghost score that the list's equality filters keep
-        (None when a filter is not an equality, or until the date index is ready)."""
-        flt = params.equality_filter()
-        index = self.date_index() if flt is not None else None
-        if flt is None or index is None:
+        (the other filters are left out: a superset, which only sizes bands; None until the date index is
+        ready)."""
+        flt = params.facet_filter()
+        index = self.date_index()
+        if index is None:
             return None
         return lambda score: index.matching({**flt, GHOST_KEY: score})
 

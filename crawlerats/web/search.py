@@ -13,10 +13,13 @@ fetched from `jobs` (by `_id`, else by key). Boards whose `boards` registry name
 read whole and merged into the bands, since registry names are not in `job_search`.
 
 It serves the "newest" order when a query word or the location text has a run of three characters without a
-space, and the search index exists.
+space, and the search index exists. A search remembers the match rate it ended with (crawlerats/web/queries.py,
+for the cache period), and the next request of the same search cuts its first range at that rate; a range holding
+far more matches than the page still needs fetches the postings of its newest search documents first.
 The other orders read every candidate first (`all_matches`: when the word is rare enough, see
 `SORTED_SEARCH_BUDGET`) and sort them; otherwise, and for words of one or two characters only, the list's own
-bands are read.
+bands are read (a word given up on is remembered as too common, with its estimated match rate, which sizes those
+bands).
 """
 
 from __future__ import annotations
@@ -87,6 +90,9 @@ class TextSearch:
         self.fields = dict(fields)
         self.matches = matches
         self.order = order
+        #: When `all_matches` gave up: the matches it expects in all (its text survivors scaled by the share of
+        #: the dates it read), None when it read no dated range.
+        self.expected: float | None = None
 
     def _text_ok(self, row: Mapping[str, Any]) -> bool:
         """Every word in the search text or the board's registry name, the location text in the search document's
@@ -142,13 +148,13 @@ class TextSearch:
                     read += 1
                     if self._text_ok(row):
                         survivors.append(row)
-            if read > SORTED_SEARCH_BUDGET or len(survivors) > SORTED_MATCHES_LIMIT:
-                return None
             if share is not None and rng is not None:
                 covered += share(rng)
-                if covered >= ESTIMATE_SHARE and (read / covered > SORTED_SEARCH_BUDGET
-                                                  or len(survivors) / covered > SORTED_MATCHES_LIMIT):
-                    return None
+            if read > SORTED_SEARCH_BUDGET or len(survivors) > SORTED_MATCHES_LIMIT or (
+                    covered >= ESTIMATE_SHARE and (read / covered > SORTED_SEARCH_BUDGET
+                                                   or len(survivors) / covered > SORTED_MATCHES_LIMIT)):
+                self.expected = len(survivors) / covered if covered else None
+                return None
         docs = {(d["ats"], d["company"], d["job_id"]): d for d in self.fetch(survivors) if self.matches(d)}
         docs.update(((d["ats"], d["company"], d["job_id"]), d) for d in extra)
         scan.scanned += read + len(extra)
@@ -195,14 +201,15 @@ class TextSearch:
                     before = {id(r) for r in decided if r["posted"] > first}
                     count(before)
                     survivors = [r for r in survivors if id(r) not in before]
-            docs = {(d["ats"], d["company"], d["job_id"]): d
-                    for d in self.fetch(survivors) if self.matches(d)}
-            for doc in extra:
-                if _in_range(posted(doc), rng):
-                    docs[(doc["ats"], doc["company"], doc["job_id"])] = doc
-            if plan is not None:
-                plan.matched += len(docs)
-            yield from sorted(docs.values(), key=self.order, reverse=True)
+            for part in [survivors] if extra or plan is None else _newest_first(survivors, plan.wanted - plan.matched):
+                docs = {(d["ats"], d["company"], d["job_id"]): d
+                        for d in self.fetch(part) if self.matches(d)}
+                for doc in extra:
+                    if _in_range(posted(doc), rng):
+                        docs[(doc["ats"], doc["company"], doc["job_id"])] = doc
+                if plan is not None:
+                    plan.matched += len(docs)
+                yield from sorted(docs.values(), key=self.order, reverse=True)
 
 
 class DatePlan:
@@ -210,7 +217,8 @@ class DatePlan:
     posted-or-seen dates of the searched postings (`dates`, ascending; a hint that may be stale: it changes where
     the ranges are cut, never what they cover) to hold about the postings that should give the matches still
     `wanted`, at the rate of matches per posting seen so far (the fixed doubling bands read up to twice what a
-    page needs)."""
+    page needs). `rate`: the rate an earlier read of the same search ended with (a hint that sizes the first
+    range; `rate()` is this read's)."""
 
     #: Postings in the first range, per match wanted (no rate is known yet).
     FIRST_PER_MATCH = 4
@@ -218,32 +226,59 @@ class DatePlan:
     MARGIN = 1.5
     #: ... but a range holds at most this many times the postings of the ranges before it.
     GROWTH = 3
+    #: The first range, at an earlier read's rate, holds this many times the postings it says are needed (falling
+    #: short costs one more range, at the rate seen).
+    HINT_MARGIN = 1.2
 
-    def __init__(self, dates: list[datetime], cutoff: datetime | None, wanted: int) -> None:
+    def __init__(self, dates: list[datetime], cutoff: datetime | None, wanted: int, rate: float | None = None
+                 ) -> None:
         self.dates = dates[bisect_left(dates, cutoff):] if cutoff is not None else dates
         self.cutoff = cutoff
         self.wanted = max(1, wanted)
+        self.hint = rate
         #: Matches found so far (counted by `TextSearch.bands`).
         self.matched = 0
+        #: Postings (by the dates) in the ranges given so far.
+        self.covered = 0
+
+    def rate(self) -> float | None:
+        """Matches per posting in the ranges read so far (None before a match)."""
+        return self.matched / self.covered if self.matched and self.covered else None
 
     def ranges(self) -> Iterator[dict[str, Any]]:
         high: datetime | None = None  # exclusive upper bound of the next range (None: the newest)
-        covered = 0  # postings in the ranges so far, by the dates
         while True:
             remaining = self.wanted - self.matched
+            covered = self.covered
             if covered and self.matched:  # at the rate so far, but a few matches say little: at most GROWTH x
                 size = min(int(max(remaining, 1) * covered / self.matched * self.MARGIN) + 1, self.GROWTH * covered)
+            elif not covered:
+                size = int(self.wanted * self.HINT_MARGIN / self.hint) + 1 if self.hint else \
+                    self.wanted * self.FIRST_PER_MATCH
             else:
-                size = self.wanted * self.FIRST_PER_MATCH if not covered else covered * 2
+                size = covered * 2
             at = len(self.dates) - covered - size
             upper = {} if high is None else {"$lt": high}
             if at <= 0:  # the rest, down to the cutoff (or any date)
+                self.covered = len(self.dates)
                 yield {**({"$gte": self.cutoff} if self.cutoff is not None else {}), **upper} or {"$gte": _OLDEST}
                 return
             low = self.dates[at]
+            self.covered = len(self.dates) - bisect_left(self.dates, low)
             yield {"$gte": low, **upper}
             high = low
-            covered = len(self.dates) - bisect_left(self.dates, low)
+
+
+def _newest_first(rows: list[Mapping[str, Any]], wanted: int) -> list[list[Mapping[str, Any]]]:
+    """A band's search documents in two parts to fetch one after the other, when it holds well over the `wanted`
+    matches: the newest (about `wanted`, and a margin for rows the postings' own test drops) with every row of the
+    same date, then the older ones, fetched only if the list reads on (rows without a date: one part)."""
+    enough = wanted + wanted // 4 + 1
+    dates = sorted((r.get("posted") for r in rows), key=lambda d: (d is not None, d), reverse=True)
+    if len(rows) <= 2 * enough or not all(isinstance(d, datetime) for d in dates):
+        return [rows]
+    cut = dates[enough - 1]
+    return [[r for r in rows if r["posted"] >= cut], [r for r in rows if r["posted"] < cut]]
 
 
 def _in_range(value: datetime | None, rng: Mapping[str, Any] | None) -> bool:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 from crawlerats.db.search_index import SEARCH_INDEX
@@ -214,9 +215,11 @@ def test_deep_location_pages_count_the_rows_before_them(monkeypatch: pytest.Monk
                                                         queries: WebQueries, query: dict[str, str],
                                                         first_per_match: int) -> None:
     """A deep page of the location filter alone counts the matches before it from the search documents (which hold
-    the location) instead of fetching their postings: the same rows, the same total, fewer postings fetched."""
+    the location) instead of fetching their postings: the same rows, the same total, fewer postings fetched.
+    (Here without the cached dates per location, as while they are first computed: see the next test.)"""
     from crawlerats.web.search import DatePlan, TextSearch
 
+    monkeypatch.setattr(WebQueries, "_place_window", lambda *args: None)
     monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", first_per_match)  # 1: many small date ranges
     fetched: list[int] = []
     fetch = TextSearch.fetch
@@ -232,6 +235,101 @@ def test_deep_location_pages_count_the_rows_before_them(monkeypatch: pytest.Monk
     assert page.rows and page.total in (None, list_db["jobs"].count_documents(params.mongo_filter(NOW)))
     skip = (params.page - 1) * params.per_page
     assert sum(fetched) < skip + len(page.rows)  # (without counting, every posting up to the page's end is fetched)
+
+
+@pytest.mark.parametrize("query", [
+    {"location": "berlin", "page": "4"}, {"location": "york, ny", "page": "3", "per_page": "7", "status": "any"},
+    {"location": "Remote", "page": "5", "status": "any"}, {"location": "erlin", "page": "6", "per_page": "9"},
+    {"location": "berlin", "page": "3", "per_page": "10", "status": "closed"}, {"location": "BERLIN"},
+    {"location": "remote", "posted": "30", "page": "2", "per_page": "1"}, {"location": "ny", "page": "2"},
+    {"location": "nowhere"}], ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_location_pages_are_placed_by_the_cached_dates_per_location(list_db: Database, queries: WebQueries,
+                                                                     query: dict[str, str]) -> None:
+    """The date index also holds the dates per status and location: a location page (alone, or with status and
+    "posted within") reads one band of search documents that holds it, its total is exact, and a deep page reads
+    far fewer search documents than the rows it skips."""
+    params = ListParams.parse(query)
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    count = list_db["jobs"].count_documents(params.mongo_filter(NOW))
+    assert page.total == count
+    promoted = list_db["jobs"].count_documents({"promotion.until": {"$gt": NOW}})
+    skip = (params.page - 1) * params.per_page
+    deep = skip - promoted >= MIN_SKIP  # (a shallow page reads the rows before it: its first band holds them)
+    if len(params.location) >= 3:  # (a shorter text has no gram to look up: the list's bands, the same total)
+        assert page.scanned <= promoted + (0 if deep else skip) + 2 * params.per_page + 2  # promotions, a page
+
+
+def test_dates_per_location_are_case_folded_by_status_with_undated_counted() -> None:
+    from crawlerats.web.paging import build_date_index
+
+    day = NOW - timedelta(days=3)
+    rows = [(("open",), day, "Berlin, Germany"), (("open",), day - timedelta(days=1), "berlin"),
+            (("closed",), day, "BERLIN"), (("open",), None, "Berlin"), (("open",), day, None), (("open",), day, 7)]
+    index = build_date_index(("status",), rows, status_at=0)
+    assert index.at_place("berlin", "open") == ([day - timedelta(days=1), day], 1)
+    assert index.at_place("berlin", "any") == ([day - timedelta(days=1), day, day], 1)
+    assert index.at_place("germany", "closed") == ([], 0)
+    assert index.at_place("", "open") == ([day - timedelta(days=1), day, day, day], 1)  # any location, none too
+    assert index.matching({"status": "open"}) == [day - timedelta(days=1), day, day, day]  # as before
+
+
+@pytest.mark.parametrize("query", [{"q": "data"}, {"q": "company c sales", "status": "any"},
+                                   {"location": "berlin", "q": "lead", "page": "2", "per_page": "5"}],
+                         ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_a_search_starts_at_the_match_rate_it_ended_with_last_time(
+        monkeypatch: pytest.MonkeyPatch, list_db: Database, query: dict[str, str]) -> None:
+    """The "newest" search remembers the match rate it ended with: the next request of the same search cuts its
+    first date range at that rate (fewer ranges), with the same rows."""
+    from crawlerats.web.search import DatePlan
+
+    monkeypatch.setenv("CRAWLERATS_NOW", NOW.isoformat())
+    monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", 1)  # without a rate: a small first range, then more
+    hints: list[float | None] = []
+    ranges: list[int] = []
+    plan_ranges = DatePlan.ranges
+
+    def recorded(self: DatePlan):  # noqa: ANN202 - a generator of ranges
+        hints.append(self.hint)
+        for rng in plan_ranges(self):
+            ranges.append(len(hints))
+            yield rng
+
+    monkeypatch.setattr(DatePlan, "ranges", recorded)
+    queries = WebQueries(list_db, cache_seconds=3600)
+    queries.facets(wait=True)
+    while queries.date_index() is None:  # computed in the background
+        pass
+    params = ListParams.parse(query)
+    for _ in range(2):
+        assert [row["job_id"] for row in queries.job_list(params).rows] == reference(list_db, params)
+    assert hints[0] is None and hints[1] is not None and 0 < hints[1] <= 1
+    assert ranges.count(2) < ranges.count(1)
+
+
+def test_a_band_far_larger_than_the_page_fetches_its_newest_rows_first(
+        monkeypatch: pytest.MonkeyPatch, list_db: Database, queries: WebQueries) -> None:
+    """A date range holding many more matches than the page still needs fetches the postings of its newest
+    search documents first, and the older ones only if the list reads on."""
+    from crawlerats.web.search import DatePlan, TextSearch
+
+    monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", 40)  # one range holds far more than a page
+    fetched: list[int] = []
+    fetch = TextSearch.fetch
+
+    def counted(self: TextSearch, rows: list) -> list:
+        fetched.append(len(rows))
+        return fetch(self, rows)
+
+    monkeypatch.setattr(TextSearch, "fetch", counted)
+    for query in ({"q": "data", "per_page": "5"}, {"q": "data", "per_page": "10", "page": "3", "status": "any"}):
+        fetched.clear()
+        params = ListParams.parse(query)
+        page = queries.job_list(params)
+        assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+        wanted = params.page * params.per_page + 1
+        matching = list_db["jobs"].count_documents(params.mongo_filter(NOW))
+        assert matching > 3 * wanted and sum(fetched) <= 2 * wanted
 
 
 def test_text_search_reads_the_search_index(list_db: Database, queries: WebQueries) -> None:
@@ -280,6 +378,52 @@ def test_bands_are_index_shaped_and_disjoint(list_db: Database) -> None:
         assert matching <= set(seen), params  # complete: every posting the filters match is in a band
         if not (params.risk or params.posted or params.sort == "salary"):  # salary bands: one status
             assert len(seen) == list_db["jobs"].count_documents({}), params
+
+
+@pytest.mark.parametrize("query", [{"q": "data", "sort": "ghost"}, {"q": "sales", "sort": "low", "status": "any"},
+                                   {"q": "data", "sort": "salary", "page": "2", "per_page": "10"}],
+                         ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_a_word_too_common_to_search_is_remembered_and_sizes_the_bands(
+        monkeypatch: pytest.MonkeyPatch, list_db: Database, query: dict[str, str]) -> None:
+    """A sorted search gives up on a word too common for the search index once: later requests read the list's
+    bands at once, sized by the match rate it estimated (same rows as the plain query, fewer band reads)."""
+    from crawlerats.web.search import TextSearch
+
+    monkeypatch.setenv("CRAWLERATS_NOW", NOW.isoformat())
+    monkeypatch.setattr("crawlerats.web.search.SORTED_SEARCH_BUDGET", 10)  # "data" and "sales" are too common
+    params = ListParams.parse(query)
+    searched: list[str] = []
+    all_matches = TextSearch.all_matches
+
+    def recorded(self: TextSearch, gram: str, *args: object, **kwargs: object) -> object:
+        searched.append(gram)
+        return all_matches(self, gram, *args, **kwargs)
+
+    reads: list[str] = []
+    find = Collection.find
+
+    def counted(self: Collection, *args: object, **kwargs: object) -> object:
+        reads.append(self.name)
+        return find(self, *args, **kwargs)
+
+    def band_reads() -> int:
+        """`jobs` reads of the second of two requests (cached counts ready, as in a running app)."""
+        queries = WebQueries(list_db, cache_seconds=3600)
+        queries.facets(wait=True)
+        while queries.date_index() is None:  # computed in the background
+            pass
+        searched.clear()
+        assert [row["job_id"] for row in queries.job_list(params).rows] == reference(list_db, params)
+        reads.clear()
+        assert [row["job_id"] for row in queries.job_list(params).rows] == reference(list_db, params)
+        assert len(searched) == 1 and "job_search" not in reads  # given up once, then remembered
+        return reads.count("jobs")
+
+    monkeypatch.setattr(TextSearch, "all_matches", recorded)
+    monkeypatch.setattr(Collection, "find", counted)
+    sized = band_reads()
+    monkeypatch.setattr(WebQueries, "_match_rate", lambda *args: 1.0)  # bands sized for a page of postings
+    assert sized < band_reads()
 
 
 def test_scan_budget_stops_a_rare_search_and_offers_all(monkeypatch: pytest.MonkeyPatch, list_db: Database,
