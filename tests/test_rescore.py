@@ -96,4 +96,4 @@ def test_cli_rescore(mongo_uri: str, mongo_db_name: str, mongo_db: Database) -> 
     assert health["days_active"] == 61 and health["version"] == version
     assert "health" not in mongo_db["jobs"].find_one({"job_id": "2"})
     names = {idx["name"] for idx in mongo_db["jobs"].list_indexes()}
-    assert {"status_health_risk", "web_ghost_posted_at"} <= names
+    assert {"status_health_risk", "web_ghost_posted"} <= names

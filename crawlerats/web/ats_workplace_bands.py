@@ -8,9 +8,10 @@ With the two equalities in front, a band reads only the postings of that ATS and
 One index serves both kinds of postings of a date range [low, high): those with a posted date in it and
 those without a posted date whose first-seen date is in it. The posted-date range is on a key that is not the
 index's last, where SecantusDB loses the documents equal to an inclusive bound; so the range is sent with
-exclusive bounds (`$gt low`) and the documents on the lower bound with their own equality query.
+exclusive bounds (`exclusive`: `$gt` one millisecond before `low`, the same range for BSON dates, which hold
+milliseconds).
 
-Three queries per band: so that the first page is read in one band, the list's first date ranges are merged
+Two queries per band: so that the first page is read in one band, the list's first date ranges are merged
 into one that holds the rows the page needs, by the cached dates of the pair (`merge_newest`; a hint: it
 changes how the ranges are cut, never what they cover).
 """
@@ -19,13 +20,27 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 #: The index these bands use (crawlerats/db/indexes.py `WEB`).
 INDEX = "web_ats_workplace"
 #: Below every stored date: the lower bound of the oldest band, so no range is open below (nulls stay out).
 OLDEST = datetime(1, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def exclusive(rng: Mapping[str, Any]) -> dict[str, Any]:
+    """A date range `{$gte: low, $lt: high}` (either side may be missing) with exclusive bounds only: `$gt` the
+    millisecond before `low` (stored dates are whole milliseconds: the same documents), `OLDEST` when open
+    below. For a range on an index key that is not the last (SecantusDB loses documents equal to an inclusive
+    bound there)."""
+    low = rng.get("$gte")
+    if low is None:
+        lower = OLDEST
+    else:
+        lower = low.replace(microsecond=low.microsecond // 1000 * 1000) - _MS if low - OLDEST > _MS else OLDEST
+    return {"$gt": lower, **({"$lt": rng["$lt"]} if "$lt" in rng else {})}
 
 Keep = Callable[[Mapping[str, Any]], bool]
 
@@ -52,7 +67,7 @@ def ats_workplace_bands(ats: str, workplace: str, ranges: Iterable[Mapping[str, 
     for rng in ranges:
         low = rng.get("$gte", OLDEST)
         upper = {"$lt": rng["$lt"]} if "$lt" in rng else {}
-        yield ({**prefix, "posted_at": {"$gt": low, **upper}}, {**prefix, "posted_at": low},
+        yield ({**prefix, "posted_at": exclusive(rng)},
                {**prefix, "posted_at": None, "first_seen": {"$gte": low, **upper}}), keep
     if not dated_only:
         yield ({**prefix, "posted_at": None, "first_seen": None},), keep

@@ -10,13 +10,13 @@ an earlier one, so the page is exactly what `find(filter).sort(key).skip(n).limi
 
 - active promotions first (`promotion.until` > now: the `web_promotion` index), then
 - "newest": bands of the posted date (`posted_at`, or `first_seen` for postings without one: two
-  queries per band on `web_posted` (its leading key, then both), or `web_risk_posted_at` / `web_risk_posted`
-  under a risk filter); under an ATS and a workplace filter together, three queries per band on
+  queries per band on `web_posted` (its leading key, then both), or `web_risk_posted` under a risk filter, the
+  posted-date range with exclusive bounds); under an ATS and a workplace filter together, two queries per band on
   `web_ats_workplace`, the first bands merged to hold the page by the cached date index
   (crawlerats/web/ats_workplace_bands.py);
-- "ghost" / "low": ghost-score ranges (`web_ghost_posted_at`'s leading key, or `status_health_risk` under a risk
+- "ghost" / "low": ghost-score ranges (`web_ghost_posted`'s leading key, or `status_health_risk` under a risk
   filter) sized by the cached postings-per-score counts; a crowded score (~1,700 postings at 100,000) is
-  read alone in posted-date sub-bands (`web_ghost_posted_at`, `web_ghost_posted`); before the counts are
+  read alone in posted-date sub-bands (`web_ghost_posted`, exclusive bounds); before the counts are
   ready, one band per integer score;
 - "salary": bands of the stored annualised salary (`salary.annual_max`: `web_salary_annual`, one query per
   status) sized by a cached histogram (crawlerats/web/salary_bands.py), then the postings without one by
@@ -59,7 +59,7 @@ from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX
 from crawlerats.db.updates import find_in
 from crawlerats.scoring.config import DEFAULT_CONFIG
 from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
-from crawlerats.web.ats_workplace_bands import ats_workplace_bands, merge_newest
+from crawlerats.web.ats_workplace_bands import ats_workplace_bands, exclusive, merge_newest
 from crawlerats.web.names import display_name
 from crawlerats.web.paging import (
     MIN_SKIP,
@@ -349,9 +349,12 @@ def _ranges(bounds: list[Any], descending: bool = True) -> Iterator[dict[str, An
 def _newest_bands(prefix: dict[str, Any], anchor: datetime, cutoff: datetime | None,
                   keep: Callable[[Mapping[str, Any]], bool] | None = None, window: Window | None = None
                   ) -> Iterator[Band]:
-    """Posted-date bands: `posted_at` in the range, or no `posted_at` and `first_seen` in it."""
+    """Posted-date bands: `posted_at` in the range, or no `posted_at` and `first_seen` in it. Under a `prefix`
+    (`web_risk_posted`, `web_ghost_posted`) the `posted_at` range is on a key that is not the index's last: sent
+    with exclusive bounds (crawlerats/web/ats_workplace_bands.py `exclusive`)."""
     for rng in newest_ranges(anchor, cutoff, window):
-        yield Band(({**prefix, "posted_at": rng}, {**prefix, "posted_at": None, "first_seen": rng}), keep)
+        yield Band(({**prefix, "posted_at": exclusive(rng) if prefix else rng},
+                    {**prefix, "posted_at": None, "first_seen": rng}), keep)
     if cutoff is None:
         yield Band(({**prefix, "posted_at": None, "first_seen": None},), keep)
 
@@ -383,13 +386,12 @@ def _ghost_bands(prefix: dict[str, Any], ascending: bool) -> Iterator[Band]:
 def _hinted_ghost_bands(prefix: dict[str, Any], ascending: bool, counts: Mapping[float, int], anchor: datetime,
                         cutoff: datetime | None, keep: Callable[[Mapping[str, Any]], bool],
                         start: DeepStart | None = None, needed: int = PAGE_SIZE + 1,
-                        score_dates: Callable[[int], list[datetime]] | None = None, rate: float = 1.0
-                    ) -> Iterator[Band]:
+                        score_dates: Callable[[int], list[datetime]] | None = None) -> Iterator[Band]:
     """The score sorts' bands sized by `counts` (postings per score, a hint that may be stale: it changes how the
     scores are read, never what is covered). Consecutive scores are read together in one range band until they
     hold `needed` postings (the rows the page still needs); a score holding more than `CROWDED_SCORE` postings
     is read alone, newest posted first, in posted-date sub-bands (`{health.ghost_score: s}` + the "newest" bands:
-    `web_ghost_posted_at` / `web_ghost_posted`; the first one cut to hold the page by `score_dates`, the cached
+    `web_ghost_posted`; the first one cut to hold the page by `score_dates`, the cached
     posted dates of the matching postings of a score), with the scores strictly between it and the next integer
     in their own band.
 

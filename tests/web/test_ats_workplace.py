@@ -11,7 +11,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from crawlerats.web.ats_workplace_bands import INDEX, merge_newest
+from crawlerats.web.ats_workplace_bands import INDEX, OLDEST, exclusive, merge_newest
 from crawlerats.web.queries import NEWEST_BAND_DAYS, ListParams, WebQueries, candidate_bands
 from tests.web.seed import NOW, job, list_database
 from tests.web.test_job_list_bands import postings, reference
@@ -98,3 +98,21 @@ def test_first_ranges_merged_until_they_hold_the_page() -> None:
     assert merge_newest(ranges, dates, 4) == [{"$gte": d1}, ranges[3]]
     assert merge_newest(ranges, dates, 99) == [{}]  # everything in one band
     assert merge_newest(ranges, None, 99) == ranges
+
+
+def test_exclusive_bounds_keep_the_same_dates(mongo_client: MongoClient) -> None:
+    """`exclusive` turns `$gte` into `$gt` the millisecond before (stored dates are whole milliseconds): the same
+    documents, with a lower bound that carries microseconds too; open below, it stops above `OLDEST`."""
+    low = NOW.replace(microsecond=250_700)
+    assert exclusive({"$gte": low, "$lt": NOW + timedelta(days=1)}) == {
+        "$gt": NOW.replace(microsecond=249_000), "$lt": NOW + timedelta(days=1)}
+    assert exclusive({"$lt": NOW}) == {"$gt": OLDEST, "$lt": NOW} and exclusive({"$gte": OLDEST}) == {"$gt": OLDEST}
+    collection = mongo_client["t_exclusive"]["dates"]
+    collection.drop()
+    moments = [low - timedelta(milliseconds=1), low.replace(microsecond=250_000), low,
+               low + timedelta(milliseconds=1), None]
+    collection.insert_many([{"n": n, "at": at} for n, at in enumerate(moments)])
+    for rng in ({"$gte": low}, {"$gte": low, "$lt": low + timedelta(milliseconds=1)}, {"$lt": low}):
+        assert {d["n"] for d in collection.find({"at": exclusive(rng)})} == \
+            {d["n"] for d in collection.find({"at": rng})}, rng
+    mongo_client.drop_database("t_exclusive")

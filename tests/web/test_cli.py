@@ -35,7 +35,7 @@ def test_crawlerats_web_serves_the_database(seeded_db: Database, mongo_uri: str,
         assert httpx.get(f"http://127.0.0.1:{port}/jobs", timeout=5).text.count('class="job-row') == 8
         names = {ix["name"] for ix in seeded_db["jobs"].list_indexes()}
         assert {"web_first_seen", "web_posted", "web_risk_posted", "web_salary_annual", "web_promotion", "web_company",
-                "web_ghost_posted_at", "dedup_duplicate_group"} <= names
+                "web_ghost_posted", "dedup_duplicate_group"} <= names
     finally:
         proc.send_signal(signal.SIGINT)
         try:
