@@ -71,6 +71,21 @@ def reference(db: Database, params: ListParams) -> list[str]:
     return [doc["job_id"] for doc in docs[start: start + params.per_page]]
 
 
+def count_fetches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of search documents each `TextSearch.fetch` call of the test fetches postings for."""
+    from crawlerats.web.search import TextSearch
+
+    fetched: list[int] = []
+    fetch = TextSearch.fetch
+
+    def counted(self: TextSearch, rows: list) -> list:
+        fetched.append(len(rows))
+        return fetch(self, rows)
+
+    monkeypatch.setattr(TextSearch, "fetch", counted)
+    return fetched
+
+
 QUERIES = [
     {}, {"sort": "ghost"}, {"sort": "low"}, {"sort": "salary"}, {"status": "any"}, {"status": "closed", "sort": "ghost"},
     {"page": "3"}, {"sort": "ghost", "page": "5"}, {"sort": "low", "page": "4", "status": "any"},
@@ -217,18 +232,11 @@ def test_deep_location_pages_count_the_rows_before_them(monkeypatch: pytest.Monk
     """A deep page of the location filter alone counts the matches before it from the search documents (which hold
     the location) instead of fetching their postings: the same rows, the same total, fewer postings fetched.
     (Here without the cached dates per location, as while they are first computed: see the next test.)"""
-    from crawlerats.web.search import DatePlan, TextSearch
+    from crawlerats.web.search import DatePlan
 
     monkeypatch.setattr(WebQueries, "_place_window", lambda *args: None)
     monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", first_per_match)  # 1: many small date ranges
-    fetched: list[int] = []
-    fetch = TextSearch.fetch
-
-    def counted(self: TextSearch, rows: list) -> list:
-        fetched.append(len(rows))
-        return fetch(self, rows)
-
-    monkeypatch.setattr(TextSearch, "fetch", counted)
+    fetched = count_fetches(monkeypatch)
     params = ListParams.parse(query)
     page = queries.job_list(params)
     assert [row["job_id"] for row in page.rows] == reference(list_db, params)
@@ -311,17 +319,10 @@ def test_a_band_far_larger_than_the_page_fetches_its_newest_rows_first(
         monkeypatch: pytest.MonkeyPatch, list_db: Database, queries: WebQueries) -> None:
     """A date range holding many more matches than the page still needs fetches the postings of its newest
     search documents first, and the older ones only if the list reads on."""
-    from crawlerats.web.search import DatePlan, TextSearch
+    from crawlerats.web.search import DatePlan
 
     monkeypatch.setattr(DatePlan, "FIRST_PER_MATCH", 40)  # one range holds far more than a page
-    fetched: list[int] = []
-    fetch = TextSearch.fetch
-
-    def counted(self: TextSearch, rows: list) -> list:
-        fetched.append(len(rows))
-        return fetch(self, rows)
-
-    monkeypatch.setattr(TextSearch, "fetch", counted)
+    fetched = count_fetches(monkeypatch)
     for query in ({"q": "data", "per_page": "5"}, {"q": "data", "per_page": "10", "page": "3", "status": "any"}):
         fetched.clear()
         params = ListParams.parse(query)
