@@ -50,6 +50,7 @@ class DateIndex:
     undated_places: dict[tuple[Any, str], int] = field(default_factory=dict)
     _merged: dict[tuple, list[datetime]] = field(default_factory=dict)
     _at_place: dict[tuple[str, str], tuple[list[datetime], int]] = field(default_factory=dict)
+    _at_place_dates: int = 0
 
     def matching(self, flt: Mapping[str, Any]) -> list[datetime]:
         """The dates of the postings matching equality filters on `keys`, ascending (memoised)."""
@@ -64,7 +65,7 @@ class DateIndex:
 
     def at_place(self, text: str, status: str) -> tuple[list[datetime], int]:
         """(ascending dates, undated count) of the postings of `status` ("any": every status) whose case-folded
-        location contains the case-folded `text`: the list's location filter (memoised, a bounded number)."""
+        location contains the case-folded `text`: the list's location filter (memoised, within `PLACE_MEMO_DATES`)."""
         memo = (text, status)
         found = self._at_place.get(memo)
         if found is None:
@@ -72,14 +73,17 @@ class DateIndex:
                     if (status == "any" or key[0] == status) and text in key[1]]
             found = (sorted(d for key in keys for d in self.places.get(key, ())),
                      sum(self.undated_places.get(key, 0) for key in keys))
-            if len(self._at_place) >= PLACE_MEMO:
+            if self._at_place_dates + len(found[0]) > PLACE_MEMO_DATES:
                 self._at_place.clear()
+                self._at_place_dates = 0
             self._at_place[memo] = found
+            self._at_place_dates += len(found[0])
         return found
 
 
-#: Location filters whose dates `DateIndex.at_place` keeps merged.
-PLACE_MEMO = 256
+#: Dates `DateIndex.at_place` keeps merged for the location filters asked lately, in all (8 bytes each: the lists
+#: share the index's datetime objects); past it, the memo starts afresh.
+PLACE_MEMO_DATES = 2_000_000
 
 
 def build_date_index(keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]],

@@ -282,6 +282,17 @@ def test_dates_per_location_are_case_folded_by_status_with_undated_counted() -> 
     assert index.matching({"status": "open"}) == [day - timedelta(days=1), day, day, day]  # as before
 
 
+def test_dates_per_location_memo_stays_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawlerats.web.paging import build_date_index
+
+    monkeypatch.setattr("crawlerats.web.paging.PLACE_MEMO_DATES", 3)
+    rows = [(("open",), NOW - timedelta(days=n), place) for n, place in enumerate(["Berlin", "Bern", "Paris"] * 2)]
+    index = build_date_index(("status",), rows, status_at=0)
+    assert len(index.at_place("ber", "open")[0]) == 4  # (over the budget alone: kept until the next one)
+    assert len(index.at_place("paris", "open")[0]) == 2 and len(index.at_place("bern", "any")[0]) == 2
+    assert list(index._at_place) == [("bern", "any")]  # the memo started afresh at each one over the budget
+
+
 @pytest.mark.parametrize("query", [{"q": "data"}, {"q": "company c sales", "status": "any"},
                                    {"location": "berlin", "q": "lead", "page": "2", "per_page": "5"}],
                          ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
