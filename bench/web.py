@@ -13,6 +13,11 @@ Seeding 100,000 postings takes a while on 2 cores; `--keep DIR` seeds into DIR o
 reuses it on later runs with the same `--postings` (the web code under test is whatever is checked out).
 
     python bench/web.py [--postings 100000] [--repeat 15] [--keep DIR]
+    python bench/web.py --keep DIR --only '/jobs?q=data&sort=ghost' '/jobs' --rounds 3
+
+`--only` times just the given paths, each right after its own indexed baseline, for `--rounds` rounds, and
+prints every round's ratio and their median: on a noisy machine, run it once per checkout, alternating
+checkouts, to compare two versions of the code on the same seeded database.
 """
 
 from __future__ import annotations
@@ -125,6 +130,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--keep", type=Path, default=None,
                         help="seed into this directory once and reuse it on later runs (kept after the run)")
+    parser.add_argument("--only", nargs="+", default=None, metavar="PATH",
+                        help="time only these paths, each right after its own baseline (see --rounds)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --only")
     args = parser.parse_args()
 
     storage = args.keep or Path(tempfile.mkdtemp(prefix="bench-web-"))
@@ -147,7 +155,7 @@ def main() -> int:
             seed(db, args.postings)
             if args.keep is not None:
                 marker.touch()
-        run(db, args.repeat)
+        run(db, args.repeat) if args.only is None else interleaved(db, args.only, args.rounds, args.repeat)
         if args.keep is None:
             client.drop_database("bench_web")
         client.close()
@@ -180,16 +188,15 @@ def seed(db: Any, postings: int) -> None:
     print(f"seeded {db.jobs.estimated_document_count():,} postings in {time.perf_counter() - start:.1f} s", flush=True)
 
 
-def run(db: Any, repeat: int) -> None:
-    """Time every page against the two baselines and print the table."""
-    # The web app starts on the seeded database, as `crawlerats web` does. The facet counts (totals, score
-    # counts) and the board directory are cached aggregations, computed once at start; a long cache keeps
-    # their background refresh (a read of every posting, every `cache_seconds`) out of the timings. /stats
-    # is also timed uncached below. No per-client rate limit here (the protection's 429 would be timed
-    # instead of the page).
+def warm_app(db: Any) -> tuple[Any, dict[str, Any]]:
+    """The web app on the seeded database, as `crawlerats web` starts it, once its warm-up is done; and the
+    indexed baseline's filter."""
+    # The facet counts (totals, score counts) and the board directory are cached aggregations, computed once at
+    # start; a long cache keeps their background refresh (a read of every posting, every `cache_seconds`) out of
+    # the timings. /stats is also timed uncached below. No per-client rate limit here (the protection's 429 would
+    # be timed instead of the page).
     app = create_app(db, create_indexes=False, warm=True, cache_seconds=3600,
                      limits=WebLimits(expensive_rate="100000/minute", expensive_concurrency=4))
-
     queries = app.state.queries
     # The baselines are timed after the app's background warm-up (cached counts, date index, salary
     # histogram: reads of every posting), which would otherwise run on the server at the same time.
@@ -199,7 +206,26 @@ def run(db: Any, repeat: int) -> None:
         time.sleep(0.5)
     newest = max(d["posted_at"] for d in db.jobs.find({"posted_at": {"$gte": NOW - timedelta(days=1)}},
                                                         {"posted_at": 1}))
-    window = {"posted_at": {"$gte": newest - timedelta(days=2)}}
+    return app, {"posted_at": {"$gte": newest - timedelta(days=2)}}
+
+
+def interleaved(db: Any, paths: list[str], rounds: int, repeat: int) -> None:
+    """`--only`: each path timed right after its own indexed baseline, `rounds` times; every ratio and the median."""
+    app, window = warm_app(db)
+    web = AsgiClient(app)
+    ratios: dict[str, list[float]] = {path: [] for path in paths}
+    for _ in range(rounds):
+        for path in paths:
+            baseline = timed(lambda: list(db.jobs.find(window).limit(25)), repeat)
+            ratios[path].append(timed(lambda path=path: ok(web.get(path)), repeat) / baseline)
+    print(f"{'page':42} {'median x indexed':>16}  rounds")
+    for path, found in ratios.items():
+        print(f"{path:42} {statistics.median(found):16.1f}  {' '.join(f'{r:.1f}' for r in found)}")
+
+
+def run(db: Any, repeat: int) -> None:
+    """Time every page against the two baselines and print the table."""
+    app, window = warm_app(db)
     baseline = timed(lambda: list(db.jobs.find(window).limit(25)), repeat)
     naive = timed(lambda: list(db.jobs.find({"status": "open"}).sort("first_seen", DESCENDING).limit(25)), 1)
     print(f"baseline indexed: find(posted_at >= newest-2d).limit(25): {baseline * 1000:8.1f} ms")
