@@ -12,12 +12,15 @@ import re
 import struct
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from crawlerats.dedup.minhash import signature as minhash_signature
 from crawlerats.normalize.locations import country_code
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy (and crawlerats.dedup.minhash, which needs it) is imported where a signature is computed or compared: a
+# crawl whose postings are all unchanged never does either, and the import is ~0.3 s of every crawl's start-up.
 
 #: MinHash permutations, LSH bands x rows (16 x 8: pairs with Jaccard >= 0.8 collide in a band with
 #: probability >= 0.95, pairs at 0.5 with about 0.06, at 0.3 with 0.001), words per shingle.
@@ -119,6 +122,8 @@ def minhash(tokens: list[str]) -> np.ndarray:
         shingles = {" ".join(tokens)} if tokens else set()
     else:
         shingles = {" ".join(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+    from crawlerats.dedup.minhash import signature as minhash_signature
+
     return minhash_signature([s.encode("utf-8") for s in shingles], NUM_PERM, SEED)
 
 
@@ -135,6 +140,8 @@ def band_keys(values: np.ndarray) -> list[int]:
 def decode_signature(value: str | None) -> np.ndarray | None:
     if not value:
         return None
+    import numpy as np
+
     return np.frombuffer(base64.b64decode(value), dtype=np.uint32)
 
 
@@ -142,6 +149,8 @@ def jaccard(a: np.ndarray | None, b: np.ndarray | None) -> float:
     """Estimated Jaccard similarity of two signatures (0 when either is missing)."""
     if a is None or b is None or len(a) != len(b):
         return 0.0
+    import numpy as np
+
     return float(np.count_nonzero(a == b)) / len(a)
 
 
@@ -194,6 +203,8 @@ def stored_index_keys(sub: dict[str, Any] | None) -> list[int]:
 
 
 def encode_signature_array(values: np.ndarray) -> str:
+    import numpy as np
+
     return base64.b64encode(values.astype(np.uint32).tobytes()).decode("ascii")
 
 
