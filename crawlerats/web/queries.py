@@ -107,8 +107,10 @@ NEWEST_BAND_DAYS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2
 GHOST_BANDS: tuple[int, ...] = tuple(range(100, -1, -1))
 #: A ghost score holding more postings than this (by the cached counts) is read in posted-date sub-bands.
 CROWDED_SCORE = 150
-#: A text search's estimated match rate sizes the sort bands down to this (at most 50 times a page per band).
+#: A text search's estimated match rate sizes the sort bands down to this (at most 75 times a page per band,
+#: with the margin below).
 MIN_MATCH_RATE = 0.02
+#: Bands sized by an estimated match rate hold this many times the postings it says the page needs.
 RATE_MARGIN = 1.5
 #: Searches whose learned hints are kept (`WebQueries._hints`).
 HINTS_KEPT = 1_000
@@ -599,9 +601,8 @@ class _TtlCache:
         """Remember a value learned by a request (fresh for `seconds`)."""
         with self._lock:
             self._data[key] = (time.monotonic(), value)
-            if self.limit is not None and len(self._data) > self.limit:
-                for old in sorted(self._data, key=lambda k: self._data[k][0])[:len(self._data) - self.limit]:
-                    del self._data[old]
+            while self.limit is not None and len(self._data) > self.limit:
+                del self._data[min(self._data, key=lambda k: self._data[k][0])]
 
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -882,7 +883,7 @@ class WebQueries:
             # A deep page counts the matches before it when the search documents decide every filter.
             countable = max(0, (params.page - 1) * params.per_page - len(listed)) if params.search_decides() else 0
             excluded = frozenset((d.get("ats"), d.get("company"), d.get("job_id")) for d in promoted)
-            window = self._place_window(params, index, listed, cutoff, scan) if not words and not extra else None
+            window = self._place_window(params, listed, cutoff, scan) if not words and not extra else None
             if window is not None:  # the location's cached dates place the page: one band holds it
                 scan.counted += window.skipped
                 yield from search.bands(driver[1], statuses, newest_ranges(self.anchor(), cutoff, window),
@@ -909,10 +910,13 @@ class WebQueries:
             return 1.0
         return min(1.0, max(MIN_MATCH_RATE, expected / postings))
 
-    def _place_dates(self, params: ListParams, index: DateIndex, cutoff: datetime | None
-                     ) -> tuple[list[datetime], int]:
+    def _place_dates(self, params: ListParams, cutoff: datetime | None) -> tuple[list[datetime], int] | None:
         """(ascending dates, undated count) of the postings a location filter keeps, with its status and "posted
-        within" filters, from the cached date index."""
+        within" filters, from the cached date index; None when other filters or query words apply (the dates do
+        not decide them), or until the index is ready."""
+        index = self.date_index()
+        if index is None or params.q or not params.location or not params.search_decides():
+            return None
         dates, undated = index.at_place(params.location.casefold(), params.status)
         if cutoff is not None:
             return dates[bisect_left(dates, cutoff):], 0
@@ -921,23 +925,21 @@ class WebQueries:
     def place_total(self, params: ListParams, now: datetime) -> int | None:
         """Postings a location filter keeps when the other filters are only status and "posted within" and no
         query word is given, from the cached date index (None otherwise, or until it is ready)."""
-        index = self.date_index()
-        if index is None or params.q or not params.location or not params.search_decides():
-            return None
-        dates, undated = self._place_dates(params, index, params.cutoff(now))
-        return len(dates) + undated
+        placed = self._place_dates(params, params.cutoff(now))
+        return None if placed is None else len(placed[0]) + placed[1]
 
-    def _place_window(self, params: ListParams, index: DateIndex | None, listed: list[dict[str, Any]],
-                      cutoff: datetime | None, scan: Scan) -> Window | None:
+    def _place_window(self, params: ListParams, listed: list[dict[str, Any]], cutoff: datetime | None,
+                      scan: Scan) -> Window | None:
         """Where a location filter's page starts (no query word; status and "posted within" the only other
         filters, so the search documents decide every row), from the cached dates per location
         (`DateIndex.at_place`): the first band cut to hold a shallow page, or a deep page's window (the postings
         dated after its first row are counted, not read). Sets `scan.matched`, the list's total. None: read from
         the top (the date index is not ready, or the page lies past the dated postings). As fresh as the cache,
         like the other deep pages (crawlerats/web/paging.py); `listed`: the active promotions listed first."""
-        if index is None or params.q or not params.location or not params.search_decides():
+        placed = self._place_dates(params, cutoff)
+        if placed is None:
             return None
-        dates, undated = self._place_dates(params, index, cutoff)
+        dates, undated = placed
         promoted = [m for d in listed if (m := _dated(d)) is not None]
         target = (params.page - 1) * params.per_page - len(listed)  # the page's first row among the others
         if target < MIN_SKIP:

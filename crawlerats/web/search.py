@@ -274,10 +274,9 @@ def _newest_first(rows: list[Mapping[str, Any]], wanted: int) -> list[list[Mappi
     matches: the newest (about `wanted`, and a margin for rows the postings' own test drops) with every row of the
     same date, then the older ones, fetched only if the list reads on (rows without a date: one part)."""
     enough = wanted + wanted // 4 + 1
-    dates = sorted((r.get("posted") for r in rows), key=lambda d: (d is not None, d), reverse=True)
-    if len(rows) <= 2 * enough or not all(isinstance(d, datetime) for d in dates):
+    if len(rows) <= 2 * enough or not all(isinstance(r.get("posted"), datetime) for r in rows):
         return [rows]
-    cut = dates[enough - 1]
+    cut = sorted((r["posted"] for r in rows), reverse=True)[enough - 1]
     return [[r for r in rows if r["posted"] >= cut], [r for r in rows if r["posted"] < cut]]
 
 
