@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     from secantus.cli import main as secantus_main
     from secantus.server import SecantusDBServer
 
+    from crawlerats.db import secantus_tuning
+
+    secantus_tuning.apply_unless_disabled()
+
     def wait(server: SecantusDBServer) -> None:
         # Python runs signal handlers only in the main thread, between bytecodes. SecantusDB's main thread
         # blocks in `Event.wait()` with no timeout, so a SIGTERM the kernel hands to another (busy) thread

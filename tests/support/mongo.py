@@ -1,4 +1,5 @@
-"""Start and stop a real SecantusDB (`secantusd-py`) server process for tests."""
+"""Start and stop a real SecantusDB server process for tests: `secantusd-py` with the write-path tuning the
+embedded default runs with (crawlerats/db/secantus_tuning.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-_LAUNCH = "import sys; from secantus.cli import main; sys.exit(main())"
 
 
 def free_port() -> int:
@@ -36,7 +35,7 @@ class SecantusServer:
     def start(self, timeout: float = 60.0) -> SecantusServer:
         log = open(self.storage.parent / f"secantus-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCH, "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "crawlerats.db.secantus_tuning", "--host", "127.0.0.1", "--port", str(self.port),
              "--storage-path", str(self.storage), "--log-level", "WARNING", "--oplog-max-entries", "5000",
              *self.options],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL,

@@ -1,0 +1,276 @@
+"""Write-path tuning of the embedded SecantusDB server, applied in its own process (crawlerats.db.embedded_run).
+
+SecantusDB 0.7.0b3 re-reads and decodes its whole index catalogue of a collection up to four times for every
+document it inserts or updates (`Storage._index_options_map`: write entries, delete entries, unique check, geo
+check), and on an update deletes and re-inserts every index entry of the document, including the entries whose
+keys did not change. mongod does neither. Profiled on `update_many` of `last_seen` over 3,000 documents with 11
+indexes: the catalogue reads were 33 % of the server's time, re-writing unchanged entries about 20 %.
+
+Two patches, both confined to one write statement (one insert or update chunk, under the collection lock and in
+one storage transaction, which is where SecantusDB itself already reads the index list once):
+- the index catalogue is read once per statement and collection (`_iter_indexes` memoised; dropped again when
+  the statement flags an index multikey, the one catalogue write a write statement makes);
+- an updated document's entries are rewritten only in the indexes whose keys (or partial-filter membership)
+  differ between the old and new document.
+
+They apply only to the SecantusDB version they were written against (`PATCHED_VERSION`); any other version runs
+unpatched, with a warning. The test suite's servers run with them (tests/support/mongo.py), so every query and
+index test covers them; tests/test_secantus_tuning.py checks the index entries against a fresh rebuild.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+#: The SecantusDB release whose private write path these patches follow.
+PATCHED_VERSION = "0.7.0b3"
+
+#: Set to 0 to run the server unpatched (to compare, or to rule the tuning out).
+DISABLE_ENV = "CRAWLERATS_SECANTUS_TUNING"
+
+_state = threading.local()
+
+
+def _memo() -> dict | None:
+    """The current write statement's catalogue memo, or None outside one."""
+    return getattr(_state, "memo", None)
+
+
+def _statement(method: Callable[..., Any], *, updates: bool) -> Callable[..., Any]:
+    """Run `method` as one write statement: a fresh catalogue memo; for an update statement, index deletes
+    deferred to the write that follows them (see `apply`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _memo() is not None:  # nested: the outer statement's scope holds
+            return method(self, *args, **kwargs)
+        _state.memo, _state.defer, _state.pending = {}, updates, None
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            left = _state.pending
+            _state.memo, _state.defer, _state.pending = None, False, None
+            if left is not None:  # every update path writes right after it deletes: not expected
+                logger.error("SecantusDB tuning: an index delete was not followed by its write (%s.%s)",
+                             left[0], left[1])
+
+    return wrapper
+
+
+_MISSING = object()
+
+
+def same(a: Any, b: Any) -> bool:
+    """`a` and `b` are the same BSON value: same types all the way down (Python's `1 == 1.0 == True` is not
+    enough: an index keys them apart), same keys in the same order, same values."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _roots(key_spec: dict[str, Any], partial: dict[str, Any] | None) -> set[str] | None:
+    """The top-level fields an index's entries depend on (its keys and its partial filter), or None when that
+    cannot be told from the names alone (an operator such as `$and`, a wildcard key)."""
+    names = [*key_spec, *(partial or {})]
+    if any(name.startswith("$") or "$**" in name for name in names):
+        return None
+    return {name.split(".", 1)[0] for name in names}
+
+
+def _plain_projection(spec: Any) -> tuple[bool, set[str], bool] | None:
+    """`(inclusion, fields, keep_id)` for a projection of top-level fields by 0/1 alone, else None."""
+    if not isinstance(spec, dict) or not spec:
+        return None
+    fields, modes = set(), set()
+    for name, value in spec.items():
+        if not isinstance(name, str) or not name or name.startswith("$") or "." in name \
+                or type(value) not in (int, bool) or value not in (0, 1):
+            return None
+        if name != "_id":
+            fields.add(name)
+            modes.add(bool(value))
+    if len(modes) > 1:
+        return None  # mixed: let SecantusDB give mongod's error
+    keep_id = bool(spec.get("_id", 1))
+    inclusion = modes == {True} or (not modes and keep_id)  # `{_id: 1}` alone keeps `_id` alone
+    return inclusion, fields, keep_id
+
+
+def project(docs: list[dict[str, Any]], spec: dict[str, Any], plain: tuple[bool, set[str], bool]
+            ) -> list[dict[str, Any]]:
+    """A plain top-level projection of freshly decoded documents, sharing their values (SecantusDB deep-copies
+    every document it projects). mongod's order: `_id` first on inclusion, then the document's own order."""
+    inclusion, fields, keep_id = plain
+    out = []
+    for doc in docs:
+        if inclusion:
+            row = {"_id": doc["_id"]} if keep_id and "_id" in doc else {}
+            row.update((k, v) for k, v in doc.items() if k in fields)
+        else:
+            row = {k: v for k, v in doc.items() if k not in fields and (keep_id or k != "_id")}
+        out.append(row)
+    return out
+
+
+def apply() -> bool:
+    """Patch SecantusDB's `Storage` in this process; False (and a warning) on another version."""
+    import secantus
+    from secantus import storage
+
+    if secantus.__version__ != PATCHED_VERSION:
+        logger.warning("SecantusDB %s is not %s: running without crawlerats' write-path tuning",
+                       secantus.__version__, PATCHED_VERSION)
+        return False
+    cls = storage.Storage
+    if getattr(cls, "_crawlerats_tuned", False):
+        return True
+    iter_indexes = cls._iter_indexes
+    options_map = cls._index_options_map
+    mark_multikey = cls._maybe_mark_multikey
+    enforce_capped = cls._enforce_capped_bounds_locked
+    delete_entries = cls._delete_index_entries
+    write_entries = cls._write_index_entries
+    key_variants = storage._index_key_variants
+    parse_collation = storage._parse_index_collation
+    geo_type_of = storage._geo_type_of
+    matches = storage.matches
+
+    def _iter_indexes(self: Any, db: str, coll: str) -> Iterable[tuple[str, dict, dict]]:
+        memo = _memo()
+        if memo is None:
+            return iter_indexes(self, db, coll)
+        rows = memo.get(("rows", db, coll))
+        if rows is None:
+            rows = memo[("rows", db, coll)] = list(iter_indexes(self, db, coll))
+        return iter(rows)
+
+    def _index_options_map(self: Any, db: str, coll: str) -> dict[str, dict[str, Any]]:
+        memo = _memo()
+        if memo is None:
+            return options_map(self, db, coll)
+        options = memo.get(("options", db, coll))
+        if options is None:
+            options = memo[("options", db, coll)] = options_map(self, db, coll)
+        return options
+
+    def _maybe_mark_multikey(self: Any, db: str, coll: str, doc: Any, indexes: Any, already: set[str]) -> set[str]:
+        before = len(already)
+        result = mark_multikey(self, db, coll, doc, indexes, already)
+        memo = _memo()
+        if memo is not None and len(result) != before:  # it rewrote the catalogue
+            memo.pop(("rows", db, coll), None)
+            memo.pop(("options", db, coll), None)
+        return result
+
+    def _enforce_capped_bounds_locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _flush(self)
+        defer, _state.defer = getattr(_state, "defer", False), False
+        try:
+            return enforce_capped(self, *args, **kwargs)
+        finally:
+            _state.defer = defer
+
+    def _keys(self: Any, db: str, coll: str, doc: Any, index: tuple, partials: dict) -> list | None:
+        """The entries `doc` contributes to `index` (None when its partial filter leaves it out)."""
+        name, key_spec, sparse, _unique = index
+        pf = partials.get(name)
+        if pf is not None and not matches(doc, pf):
+            return None
+        collation = parse_collation(_index_options_map(self, db, coll).get(name, {}).get("collation"))
+        return list(key_variants(doc, key_spec, sparse=sparse, collation=collation))
+
+    def _unchanged(self: Any, db: str, coll: str, old: Any, new: Any, index: tuple, partials: dict) -> bool:
+        if geo_type_of(index[1]) is not None:
+            return False
+        roots = _roots(index[1], partials.get(index[0]))
+        if roots is not None and all(same(old.get(root, _MISSING), new.get(root, _MISSING)) for root in roots):
+            return True  # none of the fields it reads changed: its entries are the same
+        return _keys(self, db, coll, old, index, partials) == _keys(self, db, coll, new, index, partials)
+
+    def _delete_index_entries(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
+                              recordid: int) -> None:
+        if not getattr(_state, "defer", False) or not indexes:
+            return delete_entries(self, db, coll, doc, indexes, partials, recordid=recordid)
+        _flush(self)
+        _state.pending = (db, coll, doc, indexes, partials, recordid)
+        return None
+
+    def _write_index_entries(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
+                             recordid: int) -> None:
+        pending = getattr(_state, "pending", None)
+        if pending is None or pending[:2] != (db, coll) or pending[5] != recordid or pending[3] is not indexes:
+            _flush(self)
+            return write_entries(self, db, coll, doc, indexes, partials, recordid=recordid)
+        _state.pending = None
+        old = pending[2]
+        if partials is None:
+            partials = self._partial_filters(db, coll)
+        changed = [index for index in indexes if not _unchanged(self, db, coll, old, doc, index, partials)]
+        if changed:
+            delete_entries(self, db, coll, old, changed, partials, recordid=recordid)
+            write_entries(self, db, coll, doc, changed, partials, recordid=recordid)
+        return None
+
+    def _flush(self: Any) -> None:
+        pending = getattr(_state, "pending", None)
+        if pending is not None:
+            _state.pending = None
+            db, coll, doc, indexes, partials, recordid = pending
+            delete_entries(self, db, coll, doc, indexes, partials, recordid=recordid)
+
+    cls._iter_indexes = _iter_indexes
+    cls._index_options_map = _index_options_map
+    cls._maybe_mark_multikey = _maybe_mark_multikey
+    cls._enforce_capped_bounds_locked = _enforce_capped_bounds_locked
+    cls._delete_index_entries = _delete_index_entries
+    cls._write_index_entries = _write_index_entries
+    # Inside SecantusDB's write-conflict retry, so that each attempt (a fresh transaction) gets a fresh scope.
+    retry = storage._retry_write_conflicts
+    for name, updates in (("_update_chunk", True), ("_update_matching_single_txn", True), ("_insert_chunk", False)):
+        setattr(cls, name, retry(_statement(getattr(cls, name).__wrapped__, updates=updates)))
+    project_batch = storage.apply_projection_batch
+
+    def apply_projection_batch(docs: list[dict[str, Any]], spec: Any, query: Any = None, *, metas: Any = None,
+                               has_sort: bool = True) -> list[dict[str, Any]]:
+        plain = _plain_projection(spec)
+        if plain is None:
+            return project_batch(docs, spec, query, metas=metas, has_sort=has_sort)
+        return project(docs, spec, plain)
+
+    storage.apply_projection_batch = apply_projection_batch  # the name storage's readers call
+    cls._crawlerats_tuned = True
+    return True
+
+
+def apply_unless_disabled() -> bool:
+    """`apply()`, unless `CRAWLERATS_SECANTUS_TUNING=0` asks for the server as released."""
+    if os.environ.get(DISABLE_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        logger.warning("%s=0: SecantusDB runs without crawlerats' write-path tuning", DISABLE_ENV)
+        return False
+    return apply()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m crawlerats.db.secantus_tuning ARGS`: `secantusd-py ARGS` with the tuning applied."""
+    from secantus.cli import main as secantus_main
+
+    apply_unless_disabled()
+    return int(secantus_main(sys.argv[1:] if argv is None else argv) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

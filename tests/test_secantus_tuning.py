@@ -1,0 +1,187 @@
+"""The embedded server's write-path tuning (crawlerats/db/secantus_tuning.py) leaves SecantusDB's data as it
+would be without it: every index entry after inserts and every kind of update equals what a fresh build of the
+same documents writes, unique keys are released and claimed, multikey flags are set, and the projection
+shortcut returns SecantusDB's own result, key order included.
+
+The server runs in this process here (the other tests reach theirs over the wire) so that its index entries
+can be read and compared directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import bson
+import pymongo
+import pytest
+import secantus
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from secantus import projection as secantus_projection
+from secantus import storage as secantus_storage
+from secantus.server import SecantusDBServer
+
+from crawlerats.db import secantus_tuning
+from crawlerats.db.secantus_tuning import _plain_projection, project, same
+
+INDEXES: list[tuple[list[tuple[str, Any]], dict[str, Any]]] = [
+    ([("k", 1)], {}),
+    ([("a", 1), ("k", -1)], {}),
+    ([("tags", 1)], {}),
+    ([("sub.x", 1), ("k", 1)], {}),
+    ([("p", 1)], {"partialFilterExpression": {"flag": True}}),
+    ([("s", 1)], {"sparse": True}),
+    ([("u", 1)], {"unique": True}),
+    ([("name", 1)], {"collation": {"locale": "en", "strength": 2}}),
+    ([("loc", "2dsphere")], {}),
+    ([("health.risk", 1), ("seen", -1)], {}),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    assert secantus_tuning.apply() is True
+    srv = SecantusDBServer(port=0, storage_path=str(tmp_path_factory.mktemp("tuned")), replica_set_name=None)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def db(server: Any, request: pytest.FixtureRequest) -> Any:
+    client = pymongo.MongoClient(server.uri)
+    yield client[f"t_{request.node.name[:40]}"]
+    client.close()
+
+
+def make_docs(n: int) -> list[dict[str, Any]]:
+    return [{"_id": i, "k": i, "a": i % 3, "tags": f"t{i % 4}", "sub": {"x": i % 5}, "p": i, "flag": i % 2 == 0,
+             "s": i, "u": f"u{i}", "name": f"Name{i % 6}", "loc": {"type": "Point", "coordinates": [i % 90, i % 45]},
+             "health": {"risk": "low", "signals": [{"n": 1}]}, "seen": dt.datetime(2026, 1, 1), "desc": "x" * 500}
+            for i in range(n)]
+
+
+def entries(server: Any, db: str, coll: str) -> dict[str, set[tuple[bytes, Any]]]:
+    """Every index's entries as (key bytes, document _id)."""
+    store = server.storage
+    ids = {rid: bson.decode(blob)["_id"] for rid, _k, blob in store._scan_docs(db, coll)}
+    out: dict[str, set[tuple[bytes, Any]]] = {}
+    for name, _spec, _sparse, _unique in store._all_indexes(db, coll):
+        rows = store._collect_prefix(secantus_storage._IDX_ENTRIES_TABLE, (db, coll, name))
+        found = set()
+        for key, _value in rows:
+            kb, rid = secantus_storage._unpack_entry(key[3])
+            found.add((kb, ids.get(rid, ("missing document", rid))))
+        out[name] = found
+    return out
+
+
+def rebuilt(server: Any, database: Any, name: str) -> dict[str, set[tuple[bytes, Any]]]:
+    """The entries SecantusDB writes for the same documents inserted afresh into a new collection."""
+    fresh = database[f"{name}_rebuilt"]
+    fresh.drop()
+    for keys, options in INDEXES:
+        fresh.create_index(keys, **options)
+    fresh.insert_many(list(database[name].find()))
+    return entries(server, database.name, fresh.name)
+
+
+def test_updates_leave_the_index_entries_a_fresh_build_writes(server: Any, db: Any) -> None:
+    jobs = db["jobs"]
+    for keys, options in INDEXES:
+        jobs.create_index(keys, **options)
+    jobs.insert_many(make_docs(40))
+    later = dt.datetime(2026, 2, 1)
+    jobs.update_many({}, {"$set": {"seen": later}})  # only an indexed date moves
+    jobs.update_many({"a": 1}, {"$set": {"last_seen": later, "crawl_id": "c2"}})  # no indexed field moves
+    jobs.update_many({"a": 2}, {"$set": {"k": 1000}})  # an indexed key moves
+    jobs.update_many({"k": {"$lt": 10}}, {"$set": {"tags": ["x", "y"]}})  # scalars become arrays: multikey
+    jobs.update_many({"k": {"$lt": 20}}, {"$set": {"flag": False}})  # out of the partial index
+    jobs.update_many({"k": {"$gte": 30}}, {"$set": {"flag": True}})  # into it
+    jobs.update_many({"k": {"$in": [3, 4]}}, {"$unset": {"s": ""}})  # out of the sparse index
+    jobs.update_one({"_id": 5}, {"$set": {"u": "moved"}})  # a unique key moves
+    jobs.update_one({"_id": 6}, {"$set": {"name": "NAME0"}})  # same key under the collation
+    jobs.update_one({"_id": 7}, {"$set": {"k": 7.0}})  # same number, another BSON type
+    jobs.update_one({"_id": 8}, {"$set": {"sub": {"x": 1, "y": 2}}})  # a sub-document grows
+    jobs.update_one({"_id": 9}, {"$set": {"health.risk": "high"}})  # a dotted path inside an indexed root
+    jobs.update_one({"_id": 11}, {"$set": {"loc": {"type": "Point", "coordinates": [10, 10]}}})
+    jobs.update_many({"a": 0}, [{"$set": {"p": {"$cond": [{"$eq": ["$flag", True]}, "$k", "$p"]}}}])
+    jobs.replace_one({"_id": 12}, {**make_docs(13)[12], "k": -12, "u": "replaced"})
+    jobs.update_one({"_id": 500}, {"$set": {"k": 500, "u": "u500"}}, upsert=True)
+    jobs.bulk_write([pymongo.UpdateOne({"_id": i}, {"$max": {"seen": dt.datetime(2027, 1, 1)}})
+                     for i in range(20, 30)], ordered=False)
+    jobs.delete_one({"_id": 13})
+
+    actual, expected = entries(server, db.name, "jobs"), rebuilt(server, db, "jobs")
+    assert set(actual) == set(expected)
+    for name in expected:
+        assert actual[name] == expected[name], name
+    assert server.storage.index_is_multikey(db.name, "jobs", "tags_1")
+    with_x = sorted(d["_id"] for d in jobs.find() if "x" in (d.get("tags") if isinstance(d.get("tags"), list) else []))
+    assert len(with_x) == 7
+    assert sorted(d["_id"] for d in jobs.find({"tags": "x"}, hint="tags_1")) == with_x
+
+
+def test_a_moved_unique_key_is_released_and_the_new_one_claimed(db: Any) -> None:
+    jobs = db["jobs"]
+    jobs.create_index("u", unique=True)
+    jobs.create_index("k")
+    jobs.insert_many([{"_id": i, "u": f"u{i}", "k": i} for i in range(3)])
+    jobs.update_many({}, {"$set": {"k": 9}})  # unique index untouched
+    jobs.update_one({"_id": 0}, {"$set": {"u": "free"}})
+    jobs.insert_one({"_id": 10, "u": "u0"})  # the old key was given back
+    with pytest.raises(DuplicateKeyError):
+        jobs.insert_one({"_id": 11, "u": "free"})
+    with pytest.raises(DuplicateKeyError):
+        jobs.insert_one({"_id": 12, "u": "u1"})  # an unmoved key is still held
+    with pytest.raises(BulkWriteError):
+        jobs.bulk_write([pymongo.UpdateMany({"_id": 2}, {"$set": {"u": "u1"}})])
+    assert jobs.find_one({"_id": 2})["u"] == "u2"
+
+
+def test_the_projection_shortcut_returns_what_secantus_returns() -> None:
+    docs = [{"b": 1, "_id": 7, "a": {"x": [1, 2]}, "desc": "long", "c": None},
+            {"_id": {"k": 1}, "a": 2.0}]
+    specs: list[dict[str, Any]] = [{"a": 1}, {"a": 1, "_id": 0}, {"b": 1, "a": 1}, {"desc": 0},
+                                   {"_id": 0, "desc": 0, "b": 0}, {"_id": 1}, {"_id": 0, "a": True}, {"zz": 1}]
+    for spec in specs:
+        plain = _plain_projection(spec)
+        assert plain is not None, spec
+        ours = project([dict(d) for d in docs], spec, plain)
+        theirs = secantus_projection.apply_projection_batch([dict(d) for d in docs], spec, {})
+        assert [list(d.items()) for d in ours] == [list(d.items()) for d in theirs], spec
+    for spec in ({"a.x": 1}, {"a": {"$slice": 1}}, {"a": 1, "b": 0}, {"a": 2}, {"$a": 1}, {}, None,
+                 {"a": {"$elemMatch": {"x": 1}}}):
+        assert _plain_projection(spec) is None, spec
+
+
+def test_finds_with_projections_over_the_wire(db: Any) -> None:
+    db["c"].insert_many([{"_id": 1, "a": 1, "b": {"c": 2}, "d": "x"}, {"_id": 2, "a": 3}])
+    assert list(db["c"].find({}, {"b": 0}).sort("_id", 1)) == [{"_id": 1, "a": 1, "d": "x"}, {"_id": 2, "a": 3}]
+    assert list(db["c"].find({"a": 1}, {"_id": 0, "b": 1})) == [{"b": {"c": 2}}]
+    assert list(db["c"].find({"a": 1}, {"b.c": 1})) == [{"_id": 1, "b": {"c": 2}}]  # not a plain spec
+
+
+def test_same_tells_bson_values_apart() -> None:
+    assert same({"a": [1, {"b": "x"}]}, {"a": [1, {"b": "x"}]})
+    assert not same(1, 1.0)
+    assert not same(True, 1)
+    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})
+    assert not same([1, 2], [1, 2, 3])
+    assert not same(float("nan"), float("nan"))  # then compared by their index keys
+    assert not same("a", None)
+
+
+def test_another_secantus_version_runs_unpatched(monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(secantus, "__version__", "0.8.0")
+    with caplog.at_level(logging.WARNING):
+        assert secantus_tuning.apply() is False
+    assert "0.8.0 is not 0.7.0b3" in caplog.text
+
+
+def test_the_tuning_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv(secantus_tuning.DISABLE_ENV, "0")
+    with caplog.at_level(logging.WARNING):
+        assert secantus_tuning.apply_unless_disabled() is False
+    assert "without crawlerats' write-path tuning" in caplog.text
