@@ -1,8 +1,9 @@
 """Benchmark: items/s of the full `scrapy crawl lever` into MongoDB vs a bare spider on the same URLs.
 
 Builds many Lever boards from the real shared payloads (ids and titles varied), serves them from a fast
-local server (nginx when installed, else aiohttp) and starts a real secantusd-py server, with the flags the
-embedded default runs with (`crawlerats.db.embedded.SERVER_OPTIONS`: standalone, no oplog). Each round uses a
+local server (nginx when installed, else aiohttp) and starts a real secantusd-py server as the embedded default
+runs it: its flags (`crawlerats.db.embedded.SERVER_OPTIONS`: standalone, no oplog) and its write-path tuning
+(crawlerats/db/secantus_tuning.py; `CRAWLERATS_SECANTUS_TUNING=0` measures the server as released). Each round uses a
 fresh database and runs, alternating so that both see the same machine load:
 
     bare, full (first crawl: every posting is new, all inserts),

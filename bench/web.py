@@ -139,7 +139,7 @@ def main() -> int:
     marker = storage / f"seeded-{args.postings}"
     reuse = args.keep is not None and marker.exists()
     (storage / "db").mkdir(parents=True, exist_ok=True)
-    # with the flags the embedded default runs with (`crawlerats web` on the embedded database): no oplog
+    # as the embedded default runs it (`crawlerats web` on the embedded database): no oplog, write-path tuning
     server = SecantusServer(storage=storage / "db", options=SERVER_OPTIONS).start()
     try:
         client: MongoClient = MongoClient(server.uri, tz_aware=True)

@@ -7,7 +7,7 @@ was killed with SIGKILL, say, and could not release the server — it removes `s
 server with SIGTERM (a clean WiredTiger close), keeping the lock until the process has exited so that no
 new server starts on the same files meanwhile. So a killed crawl leaves no server running for longer than
 about `2 * WATCH_SECONDS` (docs/operations.md). SIGTERM always stops the server cleanly, even under load:
-see `wait` in `main`.
+see `wait` in `main`. The server runs with crawlerats' write-path tuning (crawlerats/db/secantus_tuning.py).
 """
 
 from __future__ import annotations

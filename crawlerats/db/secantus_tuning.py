@@ -6,12 +6,14 @@ check), and on an update deletes and re-inserts every index entry of the documen
 keys did not change. mongod does neither. Profiled on `update_many` of `last_seen` over 3,000 documents with 11
 indexes: the catalogue reads were 33 % of the server's time, re-writing unchanged entries about 20 %.
 
-Two patches, both confined to one write statement (one insert or update chunk, under the collection lock and in
-one storage transaction, which is where SecantusDB itself already reads the index list once):
+Three patches, the first two confined to one write statement (one insert or update chunk, under the collection
+lock and in one storage transaction, which is where SecantusDB itself already reads the index list once):
 - the index catalogue is read once per statement and collection (`_iter_indexes` memoised; dropped again when
   the statement flags an index multikey, the one catalogue write a write statement makes);
 - an updated document's entries are rewritten only in the indexes whose keys (or partial-filter membership)
-  differ between the old and new document.
+  differ between the old and new document;
+- and, for reads, a projection of plain top-level fields (`{a: 1}`, `{b: 0}`) shares the values of the freshly
+  decoded documents instead of deep-copying each one.
 
 They apply only to the SecantusDB version they were written against (`PATCHED_VERSION`); any other version runs
 unpatched, with a warning. The test suite's servers run with them (tests/support/mongo.py), so every query and
