@@ -101,6 +101,8 @@ def test_fast_path_stores_what_the_full_path_stores(ats_server: AtsServer, crawl
         assert name not in stats, name
     assert stats["crawlerats/db/touched"] == 10 and stats["crawlerats/db/documents_written/jobs"] == 10
     assert "crawlerats/db/documents_written/job_events" not in stats
+    # every stored posting came with its board's one read: the dedup stage read none of them again
+    assert stats["crawlerats/dedup/prefetched"] == 10
     jobs, _ = stored(mongo_db)
     assert sorted(d["last_seen"] for d in jobs.values() if d["status"] == "open") == [STEPS[3]] * 10
     assert all(d["health"]["scored_at"] == STEPS[2] for d in jobs.values() if d["status"] == "open")

@@ -2,7 +2,11 @@
 per board, read off the reactor thread on the crawl's shared connection.
 
 The source is inert until the dedup stage enables it (only a crawl with a dedup stage can take an item the
-spider did not map). With `lookups` off (`CRAWLERATS_FAST_PATH = False`) spiders still compute and store raw
+spider did not map). With `prefetch` (the dedup stage's projection of a stored posting) the one read per board
+returns the postings as the dedup stage needs them, which keeps them for it (`take`): a board whose postings are
+all stored and open costs one read, not two. At most `PREFETCH_LIMIT` documents are held (the oldest boards'
+are let go first; the dedup stage then reads those itself), and the dedup stage `forget`s a posting it rewrites
+before its item arrives. With `lookups` off (`CRAWLERATS_FAST_PATH = False`) spiders still compute and store raw
 fingerprints but never skip a mapping. Later stages add conditions a stored posting must meet to be skipped
 (`require`): the scoring stage asks that its stored `health` is current, so a skipped posting never needs its
 description to be scored. The dedup stage checks the same conditions again on the document it reads
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,6 +28,10 @@ from crawlerats.db.crawl import crawl_connection
 
 logger = logging.getLogger(__name__)
 
+#: Most stored documents held for the dedup stage at once (~3 KB each without their text): a few batches'
+#: worth; boards read earlier are let go first.
+PREFETCH_LIMIT = 20_000
+
 
 class StoredFingerprints:
     def __init__(self, crawler: Crawler) -> None:
@@ -32,10 +41,18 @@ class StoredFingerprints:
         self.lookups = False
         self.fields: dict[str, int] = {"_id": 0, "job_id": 1, "raw_fingerprint": 1}
         self.conditions: list[Callable[[dict[str, Any]], bool]] = []
+        #: The dedup stage's projection of a stored posting, when it takes the documents read here (`take`).
+        self.prefetch: dict[str, int] | None = None
+        #: Per board, the documents read for the dedup stage and not taken yet, by job id.
+        self._held: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        self._held_count = 0
+        self._lock = threading.Lock()
 
-    def enable(self, lookups: bool) -> None:
-        """Called by the dedup stage: spiders compute raw fingerprints, and with `lookups` read the stored ones."""
+    def enable(self, lookups: bool, prefetch: dict[str, int] | None = None) -> None:
+        """Called by the dedup stage: spiders compute raw fingerprints, and with `lookups` read the stored ones
+        (with `prefetch`, whole documents under that projection, kept for the dedup stage)."""
         self.active, self.lookups = True, lookups
+        self.prefetch = prefetch if lookups else None
 
     def require(self, fields: Iterable[str], condition: Callable[[dict[str, Any]], bool]) -> None:
         """Only postings whose stored document (`fields` of it read) meets `condition` may be skipped."""
@@ -57,9 +74,38 @@ class StoredFingerprints:
             self.crawler.stats.inc_value("crawlerats/spider/raw_fingerprints_failed")
             logger.warning("Could not read stored raw fingerprints of %s, mapping every posting: %s", board, exc)
             return {}
+        if self.prefetch is not None:
+            self._hold(board, rows)
         return {r["job_id"]: r["raw_fingerprint"] for r in rows
                 if r.get("raw_fingerprint") and self.satisfied(r)}
 
     def _read(self, db: Any, board: Board) -> list[dict[str, Any]]:
         # the closing query's filter exactly (index company_status); the rest is checked here
-        return list(db["jobs"].find({"ats": board.ats, "company": board.company, "status": "open"}, self.fields))
+        return list(db["jobs"].find({"ats": board.ats, "company": board.company, "status": "open"},
+                                    self.prefetch if self.prefetch is not None else self.fields))
+
+    def _hold(self, board: Board, rows: list[dict[str, Any]]) -> None:
+        docs = {r["job_id"]: r for r in rows if "job_id" in r}
+        with self._lock:
+            self._held_count -= len(self._held.pop((board.ats, board.company), {}))
+            self._held[(board.ats, board.company)] = docs
+            self._held_count += len(docs)
+            while self._held_count > PREFETCH_LIMIT and len(self._held) > 1:
+                oldest = next(iter(self._held))
+                self._held_count -= len(self._held.pop(oldest))
+                self.crawler.stats.inc_value("crawlerats/dedup/prefetch_evicted_boards")
+
+    def take(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        """The stored document of posting `key` read with its board, once (None when not held)."""
+        with self._lock:
+            held = self._held.get(key[:2])
+            doc = held.pop(key[2], None) if held is not None else None
+            if doc is not None:
+                self._held_count -= 1
+                if not held:
+                    del self._held[key[:2]]
+        return doc
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        """The dedup stage rewrote posting `key`: what was read of it is stale."""
+        self.take(key)

@@ -195,6 +195,8 @@ class Counters:
     boilerplate_bands: int = 0
     #: Candidate searches of a board that hit the per-batch read cap (some candidates left unread).
     candidates_capped: int = 0
+    #: Stored postings taken from their board's read (crawlerats/db/stored_fingerprints.py), not read again.
+    prefetched: int = 0
 
     def as_stats(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -208,8 +210,13 @@ class DedupEngine:
                  retry: Callable[[Callable[[], Any]], Any] = no_retry, fast_path: bool = True,
                  boilerplate_band_max: int = BOILERPLATE_BAND_MAX,
                  candidates_per_batch: int = CANDIDATES_PER_BATCH,
-                 keep_unmapped: Callable[[dict[str, Any]], bool] = lambda doc: True) -> None:
+                 keep_unmapped: Callable[[dict[str, Any]], bool] = lambda doc: True,
+                 prefetched: Callable[[Key], dict[str, Any] | None] = lambda key: None,
+                 forget: Callable[[Key], None] = lambda key: None) -> None:
         self.db = db
+        #: A posting's stored document (under `STORED_PROJECTION`) already read with its board, or None; and
+        #: how to say that one this engine rewrote is stale (crawlerats/db/stored_fingerprints.py).
+        self.prefetched, self.forget = prefetched, forget
         #: Whether an unmapped item (`PostingState.unmapped`) of this stored document may stay without its
         #: large text fields (the conditions later stages set, crawlerats/db/stored_fingerprints.py).
         self.keep_unmapped = keep_unmapped
@@ -422,7 +429,7 @@ class DedupEngine:
         now = self.now()
         counters = Counters()
         keys = [key_of(item) for item in items]
-        stored = {key_of(doc): doc for doc in self._find_each(board_clauses(keys), STORED_PROJECTION)}
+        stored = self._stored(keys, counters)
         self._fill_unmapped(items, keys, stored)
         events: list[dict[str, Any]] = []
         views: list[View] = []
@@ -480,6 +487,20 @@ class DedupEngine:
         self._write_bands([v for v in views if not state_of(v.item).fast])
         self._write_events(events)
         return counters
+
+    def _stored(self, keys: list[Key], counters: Counters) -> dict[Key, dict[str, Any]]:
+        """The stored documents of `keys` (under `STORED_PROJECTION`): those read with their board, then one
+        query per board for the others."""
+        stored: dict[Key, dict[str, Any]] = {}
+        for key in keys:
+            doc = self.prefetched(key)
+            if doc is not None:
+                stored[key] = doc
+                counters.prefetched += 1
+        missing = [key for key in keys if key not in stored]
+        if missing:
+            stored.update((key_of(doc), doc) for doc in self._find_each(board_clauses(missing), STORED_PROJECTION))
+        return stored
 
     def _fill_unmapped(self, items: list[Any], keys: list[Key], stored: dict[Key, dict[str, Any]]) -> None:
         """Give each unmapped item (the spider found its raw payload unchanged) the stored crawled fields; those
@@ -635,6 +656,7 @@ class DedupEngine:
         for v in views:
             if v.group_changed and v.item is None:
                 self.regrouped.add(v.key)
+                self.forget(v.key)
                 ops.append(UpdateOne(key_only(v.key), conditional_set(
                     {"duplicate_group": v.duplicate_group, "duplicate_count": v.duplicate_count},
                     {"$eq": ["$status", "open"]})))

@@ -30,7 +30,14 @@ from crawlerats.board_source import stored_fingerprints
 from crawlerats.clock import now as clock_now
 from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS, BACKOFF, Retrying
-from crawlerats.dedup.engine import BOILERPLATE_BAND_MAX, CANDIDATES_PER_BATCH, Counters, DedupEngine, key_of
+from crawlerats.dedup.engine import (
+    BOILERPLATE_BAND_MAX,
+    CANDIDATES_PER_BATCH,
+    STORED_PROJECTION,
+    Counters,
+    DedupEngine,
+    key_of,
+)
 from crawlerats.items import state_of
 from crawlerats.pipelines.batching import Batcher
 from crawlerats.pipelines.stage_signals import postings_regrouped
@@ -65,7 +72,7 @@ class DedupPipeline:
         self.engine: DedupEngine | None = None
         self.started_at = clock_now(settings)
         self.fingerprints = stored_fingerprints(crawler)
-        self.fingerprints.enable(lookups=settings.getbool("CRAWLERATS_FAST_PATH", True))
+        self.fingerprints.enable(lookups=settings.getbool("CRAWLERATS_FAST_PATH", True), prefetch=STORED_PROJECTION)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -86,7 +93,8 @@ class DedupPipeline:
                                                                        BOILERPLATE_BAND_MAX),
                                   candidates_per_batch=settings.getint("CRAWLERATS_DEDUP_CANDIDATES_PER_BATCH",
                                                                        CANDIDATES_PER_BATCH),
-                                  keep_unmapped=self.fingerprints.satisfied)
+                                  keep_unmapped=self.fingerprints.satisfied, prefetched=self.fingerprints.take,
+                                  forget=self.fingerprints.forget)
 
     async def process_item(self, item: Any) -> Any:
         await self.batcher.submit(item)
