@@ -139,6 +139,21 @@ def test_a_moved_unique_key_is_released_and_the_new_one_claimed(db: Any) -> None
     assert jobs.find_one({"_id": 2})["u"] == "u2"
 
 
+def test_a_multi_update_stops_at_its_first_conflict_as_mongod_does(db: Any) -> None:
+    """mongod's multi-update is not atomic: the documents before the one that conflicts stay updated. SecantusDB
+    checks each document's unique keys before writing it; the tuning skips that check only for unique indexes
+    whose keys the update leaves as they are."""
+    jobs = db["jobs"]
+    jobs.create_index("u", unique=True)
+    jobs.create_index("v", unique=True)
+    jobs.insert_many([{"_id": i, "u": f"u{i}", "v": i} for i in range(3)] + [{"_id": 9, "u": "taken", "v": 9}])
+    with pytest.raises(pymongo.errors.WriteError):
+        jobs.update_many({"_id": {"$in": [0, 1, 2]}},
+                         [{"$set": {"u": {"$cond": [{"$eq": ["$_id", 2]}, "taken", {"$concat": ["$u", "x"]}]}}}])
+    assert [d["u"] for d in jobs.find({"_id": {"$in": [0, 1, 2]}}).sort("_id", 1)] == ["u0x", "u1x", "u2"]
+    jobs.insert_one({"_id": 10, "u": "u0", "v": 10})  # the moved keys were released
+
+
 def test_the_projection_shortcut_returns_what_secantus_returns() -> None:
     docs = [{"b": 1, "_id": 7, "a": {"x": [1, 2]}, "desc": "long", "c": None},
             {"_id": {"k": 1}, "a": 2.0}]

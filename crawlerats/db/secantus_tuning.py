@@ -11,7 +11,7 @@ lock and in one storage transaction, which is where SecantusDB itself already re
 - the index catalogue is read once per statement and collection (`_iter_indexes` memoised; dropped again when
   the statement flags an index multikey, the one catalogue write a write statement makes);
 - an updated document's entries are rewritten only in the indexes whose keys (or partial-filter membership)
-  differ between the old and new document;
+  differ between the old and new document, and only those unique indexes are checked for a conflict;
 - and, for reads, a projection of plain top-level fields (`{a: 1}`, `{b: 0}`) shares the values of the freshly
   decoded documents instead of deep-copying each one.
 
@@ -146,6 +146,8 @@ def apply() -> bool:
     enforce_capped = cls._enforce_capped_bounds_locked
     delete_entries = cls._delete_index_entries
     write_entries = cls._write_index_entries
+    doc_update_checked = cls._chunk_doc_update_checked
+    unique_conflict = cls._unique_conflict
     key_variants = storage._index_key_variants
     parse_collation = storage._parse_index_collation
     geo_type_of = storage._geo_type_of
@@ -203,6 +205,25 @@ def apply() -> bool:
             return True  # none of the fields it reads changed: its entries are the same
         return _keys(self, db, coll, old, index, partials) == _keys(self, db, coll, new, index, partials)
 
+    def _chunk_doc_update_checked(self: Any, db: str, coll: str, doc: Any, recordid: int, *args: Any,
+                                  **kwargs: Any) -> Any:
+        _state.old = (db, coll, recordid, doc)
+        try:
+            return doc_update_checked(self, db, coll, doc, recordid, *args, **kwargs)
+        finally:
+            _state.old = None
+
+    def _unique_conflict(self: Any, db: str, coll: str, candidate: Any, indexes: Any, *, exclude_recordid: Any,
+                         partials: Any = None) -> Any:
+        old = getattr(_state, "old", None)
+        if old is not None and old[:3] == (db, coll, exclude_recordid) and indexes:
+            # an index whose keys this update leaves as they are cannot conflict: the document holds them
+            filters = partials if partials is not None else self._partial_filters(db, coll)
+            indexes = [index for index in indexes if not (index[3] and _unchanged(self, db, coll, old[3], candidate,
+                                                                                  index, filters))]
+        return unique_conflict(self, db, coll, candidate, indexes, exclude_recordid=exclude_recordid,
+                               partials=partials)
+
     def _delete_index_entries(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
                               recordid: int) -> None:
         if not getattr(_state, "defer", False) or not indexes:
@@ -240,6 +261,8 @@ def apply() -> bool:
     cls._enforce_capped_bounds_locked = _enforce_capped_bounds_locked
     cls._delete_index_entries = _delete_index_entries
     cls._write_index_entries = _write_index_entries
+    cls._chunk_doc_update_checked = _chunk_doc_update_checked
+    cls._unique_conflict = _unique_conflict
     # Inside SecantusDB's write-conflict retry, so that each attempt (a fresh transaction) gets a fresh scope.
     retry = storage._retry_write_conflicts
     for name, updates in (("_update_chunk", True), ("_update_matching_single_txn", True), ("_insert_chunk", False)):
