@@ -140,14 +140,11 @@ def apply() -> bool:
     cls = storage.Storage
     if getattr(cls, "_crawlerats_tuned", False):
         return True
-    iter_indexes = cls._iter_indexes
-    options_map = cls._index_options_map
-    mark_multikey = cls._maybe_mark_multikey
-    enforce_capped = cls._enforce_capped_bounds_locked
-    delete_entries = cls._delete_index_entries
-    write_entries = cls._write_index_entries
-    doc_update_checked = cls._chunk_doc_update_checked
-    unique_conflict = cls._unique_conflict
+    # SecantusDB's own methods, called by the replacements below
+    (iter_indexes, options_map, mark_multikey, enforce_capped, delete_entries, write_entries, doc_update_checked,
+     unique_conflict) = (getattr(cls, name) for name in (
+        "_iter_indexes", "_index_options_map", "_maybe_mark_multikey", "_enforce_capped_bounds_locked",
+        "_delete_index_entries", "_write_index_entries", "_chunk_doc_update_checked", "_unique_conflict"))
     key_variants = storage._index_key_variants
     parse_collation = storage._parse_index_collation
     geo_type_of = storage._geo_type_of
