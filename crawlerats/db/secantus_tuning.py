@@ -27,7 +27,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -150,23 +150,22 @@ def apply() -> bool:
     geo_type_of = storage._geo_type_of
     matches = storage.matches
 
-    def _iter_indexes(self: Any, db: str, coll: str) -> Iterable[tuple[str, dict, dict]]:
-        memo = _memo()
-        if memo is None:
-            return iter_indexes(self, db, coll)
-        rows = memo.get(("rows", db, coll))
-        if rows is None:
-            rows = memo[("rows", db, coll)] = list(iter_indexes(self, db, coll))
-        return iter(rows)
+    def memoised(kind: str, read: Callable[[Any, str, str], Any]) -> Callable[[Any, str, str], Any]:
+        """`read` of a collection's catalogue, once per write statement (`kind` names it in the memo)."""
 
-    def _index_options_map(self: Any, db: str, coll: str) -> dict[str, dict[str, Any]]:
-        memo = _memo()
-        if memo is None:
-            return options_map(self, db, coll)
-        options = memo.get(("options", db, coll))
-        if options is None:
-            options = memo[("options", db, coll)] = options_map(self, db, coll)
-        return options
+        def method(self: Any, db: str, coll: str) -> Any:
+            memo = _memo()
+            if memo is None:
+                return read(self, db, coll)
+            if (kind, db, coll) not in memo:
+                memo[(kind, db, coll)] = read(self, db, coll)
+            return memo[(kind, db, coll)]
+
+        return method
+
+    # a list, not SecantusDB's generator: the statement iterates it again for every document
+    _iter_indexes = memoised("rows", lambda self, db, coll: list(iter_indexes(self, db, coll)))
+    _index_options_map = memoised("options", options_map)
 
     def _maybe_mark_multikey(self: Any, db: str, coll: str, doc: Any, indexes: Any, already: set[str]) -> set[str]:
         before = len(already)

@@ -6,8 +6,8 @@ spider did not map). With `prefetch` (the dedup stage's projection of a stored p
 returns the postings as the dedup stage needs them, which keeps them for it (`take`): a board whose postings are
 all stored and open costs one read, not two. They are held as the server's BSON bytes, at most
 `PREFETCH_BYTES` of them (the oldest boards' are let go first; the dedup stage then reads those itself), and the
-dedup stage `forget`s a posting it rewrites before its item arrives. With `lookups` off (`CRAWLERATS_FAST_PATH = False`) spiders still compute and store raw
-fingerprints but never skip a mapping. Later stages add conditions a stored posting must meet to be skipped
+dedup stage `forget`s a posting it rewrites before its item arrives. With `lookups` off
+(`CRAWLERATS_FAST_PATH = False`) spiders still compute and store raw fingerprints but never skip a mapping. Later stages add conditions a stored posting must meet to be skipped
 (`require`): the scoring stage asks that its stored `health` is current, so a skipped posting never needs its
 description to be scored. The dedup stage checks the same conditions again on the document it reads
 (`satisfied`) and completes the posting from the database when one no longer holds.
