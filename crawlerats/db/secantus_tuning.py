@@ -12,7 +12,7 @@ lock and in one storage transaction, which is where SecantusDB itself already re
   the statement flags an index multikey, the one catalogue write a write statement makes);
 - an updated document's entries are rewritten only in the indexes whose keys (or partial-filter membership)
   differ between the old and new document, and only those unique indexes are checked for a conflict;
-- and, for reads, a projection of plain top-level fields (`{a: 1}`, `{b: 0}`) shares the values of the freshly
+- and, for reads, a projection by 0/1 alone (`{a: 1, "b.c": 1}`, `{d: 0}`) shares the values of the freshly
   decoded documents instead of deep-copying each one.
 
 They apply only to the SecantusDB version they were written against (`PATCHED_VERSION`); any other version runs
@@ -27,7 +27,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -93,37 +93,78 @@ def _roots(key_spec: dict[str, Any], partial: dict[str, Any] | None) -> set[str]
     return {name.split(".", 1)[0] for name in names}
 
 
-def _plain_projection(spec: Any) -> tuple[bool, set[str], bool] | None:
-    """`(inclusion, fields, keep_id)` for a projection of top-level fields by 0/1 alone, else None."""
+def _plain_projection(spec: Any) -> tuple[bool, dict[str, Any], bool] | None:
+    """`(inclusion, tree, keep_id)` for a projection by 0/1 alone of top-level fields, or of dotted paths when it
+    includes (`tree`: the paths as a trie, a leaf an empty dict), else None (SecantusDB's own path: operators,
+    mixed modes, path collisions and their errors)."""
     if not isinstance(spec, dict) or not spec:
         return None
-    fields, modes = set(), set()
+    paths, modes = [], set()
     for name, value in spec.items():
-        if not isinstance(name, str) or not name or name.startswith("$") or "." in name \
-                or type(value) not in (int, bool) or value not in (0, 1):
+        if not isinstance(name, str) or not name or "$" in name or type(value) not in (int, bool) \
+                or value not in (0, 1) or "" in name.split(".") or name.startswith("_id."):
             return None
         if name != "_id":
-            fields.add(name)
+            paths.append(name)
             modes.add(bool(value))
     if len(modes) > 1:
         return None  # mixed: let SecantusDB give mongod's error
     keep_id = bool(spec.get("_id", 1))
     inclusion = modes == {True} or (not modes and keep_id)  # `{_id: 1}` alone keeps `_id` alone
-    return inclusion, fields, keep_id
+    if not inclusion and any("." in path for path in paths):
+        return None
+    if any(other.startswith(path + ".") for path in paths for other in paths):
+        return None  # `a` and `a.b`: a path collision, SecantusDB's error
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return inclusion, tree, keep_id
 
 
-def project(docs: list[dict[str, Any]], spec: dict[str, Any], plain: tuple[bool, set[str], bool]
+_ABSENT = object()
+
+
+def _include(doc: Mapping[str, Any], tree: dict[str, Any]) -> dict[str, Any]:
+    """SecantusDB's inclusion of a path trie (`projection._include_doc`: the document's order, `{}` kept for a
+    sub-document without the leaf, arrays mapped with their scalars dropped, a scalar parent dropped), sharing the
+    values instead of deep-copying them."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        subtree = tree.get(key, _ABSENT)
+        if subtree is _ABSENT:
+            continue
+        if not subtree:
+            out[key] = value
+            continue
+        projected = _include_value(value, subtree)
+        if projected is not _ABSENT:
+            out[key] = projected
+    return out
+
+
+def _include_value(value: Any, tree: dict[str, Any]) -> Any:
+    if isinstance(value, Mapping):
+        return _include(value, tree)
+    if isinstance(value, list):
+        parts = (_include_value(item, tree) for item in value if isinstance(item, Mapping | list))
+        return [part for part in parts if part is not _ABSENT]
+    return _ABSENT
+
+
+def project(docs: list[dict[str, Any]], spec: dict[str, Any], plain: tuple[bool, dict[str, Any], bool]
             ) -> list[dict[str, Any]]:
-    """A plain top-level projection of freshly decoded documents, sharing their values (SecantusDB deep-copies
-    every document it projects). mongod's order: `_id` first on inclusion, then the document's own order."""
-    inclusion, fields, keep_id = plain
+    """A plain projection of freshly decoded documents, sharing their values (SecantusDB deep-copies every
+    document it projects). mongod's order: `_id` first on inclusion, then the document's own order."""
+    inclusion, tree, keep_id = plain
     out = []
     for doc in docs:
         if inclusion:
             row = {"_id": doc["_id"]} if keep_id and "_id" in doc else {}
-            row.update((k, v) for k, v in doc.items() if k in fields)
+            row.update(_include(doc, tree))
         else:
-            row = {k: v for k, v in doc.items() if k not in fields and (keep_id or k != "_id")}
+            row = {k: v for k, v in doc.items() if k not in tree and (keep_id or k != "_id")}
         out.append(row)
     return out
 
