@@ -185,6 +185,37 @@ def _ordered(value: Any) -> Any:
     return value
 
 
+def test_top_level_updates_copy_shallowly_and_give_what_secantus_gives(server: Any) -> None:
+    """The update shortcut (assigning operators on top-level fields: the touch of an unchanged posting) gives the
+    document SecantusDB gives, key order included, and leaves the stored document it started from as it was."""
+    from secantus import update as secantus_update
+
+    when = dt.datetime(2026, 12, 1, 9, 30)
+    docs = [{"_id": 1, "seen": dt.datetime(2026, 1, 1), "n": 2, "health": {"risk": "low", "s": [{"p": 1}]},
+             "tags": ["a", "b"], "crawl": "c1"},
+            {"_id": 2, "n": 2.5, "seen": None, "health": None},
+            {"seen": "a string", "_id": 3}]
+    updates: list[dict[str, Any]] = [
+        {"$max": {"seen": when}, "$set": {"crawl": "c2"}}, {"$min": {"seen": when}}, {"$set": {"new": {"x": [1]}}},
+        {"$unset": {"tags": "", "missing": ""}}, {"$inc": {"n": 1}, "$mul": {"m": 2}}, {"$setOnInsert": {"z": 1}},
+        {"$set": {"health": {"risk": "high"}, "seen": when}}, {"$max": {"n": 1, "other": 0}}]
+    for update in updates:
+        assert secantus_tuning.top_level_assignments(update), update
+        for doc in docs:
+            stored = bson.decode(bson.encode(doc))
+            ours = secantus_storage.apply_update(stored, update)  # the tuned name storage calls
+            theirs = secantus_update.apply_update(bson.decode(bson.encode(doc)), update)
+            assert _ordered(ours) == _ordered(theirs), (update, doc)
+            assert _ordered(stored) == _ordered(bson.decode(bson.encode(doc))), (update, doc)  # left as it was
+    for update in ({"$set": {"a.b": 1}}, {"$push": {"tags": "c"}}, {"$set": {"_id": 5}}, {"$set": {"a.$": 1}},
+                   [{"$set": {"n": 1}}], {"n": 1}, {}, {"$rename": {"n": "m"}}, {"$set": {"x": 1}, "$pull": {"y": 1}}):
+        assert not secantus_tuning.top_level_assignments(update), update
+    # a nested value of the old document is shared, never changed: the shortcut is only taken for assignments
+    stored = bson.decode(bson.encode(docs[0]))
+    new = secantus_storage.apply_update(stored, {"$max": {"seen": when}})
+    assert new["health"] is stored["health"] and new["seen"] == when and stored["seen"] == docs[0]["seen"]
+
+
 def test_finds_with_projections_over_the_wire(db: Any) -> None:
     db["c"].insert_many([{"_id": 1, "a": 1, "b": {"c": 2}, "d": "x"}, {"_id": 2, "a": 3}])
     assert list(db["c"].find({}, {"b": 0}).sort("_id", 1)) == [{"_id": 1, "a": 1, "d": "x"}, {"_id": 2, "a": 3}]

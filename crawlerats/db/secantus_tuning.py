@@ -6,12 +6,16 @@ check), and on an update deletes and re-inserts every index entry of the documen
 keys did not change. mongod does neither. Profiled on `update_many` of `last_seen` over 3,000 documents with 11
 indexes: the catalogue reads were 33 % of the server's time, re-writing unchanged entries about 20 %.
 
-Three patches, the first two confined to one write statement (one insert or update chunk, under the collection
+Four patches, the first two confined to one write statement (one insert or update chunk, under the collection
 lock and in one storage transaction, which is where SecantusDB itself already reads the index list once):
 - the index catalogue is read once per statement and collection (`_iter_indexes` memoised; dropped again when
   the statement flags an index multikey, the one catalogue write a write statement makes);
 - an updated document's entries are rewritten only in the indexes whose keys (or partial-filter membership)
   differ between the old and new document, and only those unique indexes are checked for a conflict;
+- an update by assigning operators on top-level fields (`$set`, `$max`, ... : the `last_seen` move of an
+  unchanged posting) copies the stored document shallowly where SecantusDB deep-copies it (its nested values are
+  never changed in place by those operators, and the fields left alone stay the same objects, which the index
+  comparison above then tells at once);
 - and, for reads, a projection by 0/1 alone (`{a: 1, "b.c": 1}`, `{d: 0}`) shares the values of the freshly
   decoded documents instead of deep-copying each one.
 
@@ -22,6 +26,7 @@ index test covers them; tests/test_secantus_tuning.py checks the index entries a
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -82,6 +87,39 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, list | tuple):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
+
+
+#: Update operators that only assign top-level values when no path has a dot: the document they are applied to
+#: can be copied shallowly (SecantusDB deep-copies it; its nested values are never changed in place).
+_ASSIGNING_OPERATORS = frozenset({"$set", "$setOnInsert", "$unset", "$max", "$min", "$inc", "$mul", "$currentDate"})
+
+
+def top_level_assignments(update: Any) -> bool:
+    """Whether `update` is an operator update of top-level fields (not `_id`) by assigning operators alone."""
+    if not isinstance(update, dict) or not update:
+        return False
+    for op, payload in update.items():
+        if op not in _ASSIGNING_OPERATORS or not isinstance(payload, dict):
+            return False
+        for path in payload:
+            if not isinstance(path, str) or not path or "." in path or "$" in path or path == "_id":
+                return False
+    return True
+
+
+class _ShallowForOne:
+    """`secantus.update`'s `copy` module, but `deepcopy` of the one document this thread marked (`_state.shallow`)
+    is a shallow copy; everything else is the standard library's."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if value is getattr(_state, "shallow", None):
+            _state.shallow = None
+            return dict(value)
+        return copy.deepcopy(value, memo)
 
 
 def _roots(key_spec: dict[str, Any], partial: dict[str, Any] | None) -> set[str] | None:
@@ -173,6 +211,7 @@ def apply() -> bool:
     """Patch SecantusDB's `Storage` in this process; False (and a warning) on another version."""
     import secantus
     from secantus import storage
+    from secantus import update as update_module
 
     if secantus.__version__ != PATCHED_VERSION:
         logger.warning("SecantusDB %s is not %s: running without crawlerats' write-path tuning",
@@ -314,6 +353,19 @@ def apply() -> bool:
         return project(docs, spec, plain)
 
     storage.apply_projection_batch = apply_projection_batch  # the name storage's readers call
+    update_module.copy = _ShallowForOne()
+    original_apply_update = storage.apply_update
+
+    def apply_update(doc: Any, update: Any, *args: Any, **kwargs: Any) -> Any:
+        if not top_level_assignments(update):
+            return original_apply_update(doc, update, *args, **kwargs)
+        _state.shallow = doc
+        try:
+            return original_apply_update(doc, update, *args, **kwargs)
+        finally:
+            _state.shallow = None
+
+    storage.apply_update = apply_update  # the name storage's update paths call
     cls._crawlerats_tuned = True
     return True
 
