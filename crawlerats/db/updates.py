@@ -11,7 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from pymongo import InsertOne, UpdateOne
 from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
 
 #: Most values in one `$in` that fetches documents by id or key: SecantusDB checks every row it returns against the
 #: whole `$in` list, so a long list costs rows x values. Measured at 100,000 postings, 300 postings by `_id`:
@@ -51,3 +53,24 @@ def conditional_set(values: dict[str, Any], when: dict[str, Any], unset: tuple[s
     stage = {field: {"$cond": [when, {"$literal": value}, f"${field}"]} for field, value in values.items()}
     stage.update({field: {"$cond": [when, "$$REMOVE", f"${field}"]} for field in unset})
     return [{"$set": stage}]
+
+
+def insert_expected_new(collection: Collection, writes: Sequence[tuple[dict[str, Any], UpdateOne | None]]) -> int:
+    """Write documents expected to be new (a new posting's search or band document, an event) as one unordered
+    bulk of inserts, and return how many were inserted. A document whose key or `_id` is already taken (duplicate
+    key: left by an earlier failed batch, or written by another crawl meanwhile) is written by its upsert instead,
+    or kept as stored when it has none (insert-if-absent). The same documents as upserts alone, for less: on
+    SecantusDB every upsert is a statement of its own (a search by key, a transaction), while inserts share one.
+    Idempotent: a retry finds its own earlier inserts taken."""
+    if not writes:
+        return 0
+    try:
+        return collection.bulk_write([InsertOne(doc) for doc, _upsert in writes], ordered=False).inserted_count
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if not errors or any(error.get("code") != 11000 for error in errors):
+            raise
+        upserts = [upsert for error in errors if (upsert := writes[error["index"]][1]) is not None]
+        if upserts:
+            collection.bulk_write(upserts, ordered=False)
+        return int(exc.details.get("nInserted", 0))

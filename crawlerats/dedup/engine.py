@@ -23,7 +23,7 @@ from pymongo.database import Database
 
 from crawlerats.db.retry import no_retry
 from crawlerats.db.search_index import SEARCH_COLLECTION, close_operations
-from crawlerats.db.updates import board_clauses, conditional_set, key_only
+from crawlerats.db.updates import board_clauses, conditional_set, insert_expected_new, key_only
 from crawlerats.dedup.events import make_event, write_events
 from crawlerats.dedup.features import (
     Features,
@@ -389,11 +389,23 @@ class DedupEngine:
         return docs
 
     def _write_bands(self, views: list[View]) -> None:
-        """Index the band keys of the postings whose features this batch computed (idempotent upserts)."""
-        ops = [UpdateOne(key_only(v.key), {"$set": {"bands": index_keys(v.feats)}}, upsert=True)
-               for v in views if v.feats is not None]
-        if ops:
-            self.retry(lambda: self.bands.bulk_write(ops, ordered=False))
+        """Index the band keys of the postings whose features this batch computed: inserted for new postings,
+        upserted for the others (idempotent)."""
+        inserts: list[tuple[dict[str, Any], UpdateOne]] = []
+        upserts: list[UpdateOne] = []
+        for v in views:
+            if v.feats is None:
+                continue
+            fields = {"bands": index_keys(v.feats)}
+            upsert = UpdateOne(key_only(v.key), {"$set": fields}, upsert=True)
+            if v.new:
+                inserts.append(({**key_only(v.key), **fields}, upsert))
+            else:
+                upserts.append(upsert)
+        if inserts:
+            self.retry(lambda: insert_expected_new(self.bands, inserts))
+        if upserts:
+            self.retry(lambda: self.bands.bulk_write(upserts, ordered=False))
 
     def _group_members(self, groups: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
         by_board: dict[tuple[str, str], set[str]] = defaultdict(set)

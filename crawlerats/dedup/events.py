@@ -10,9 +10,9 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
+
+from crawlerats.db.updates import insert_expected_new
 
 EVENT_TYPES = ("opened", "changed", "closed", "reopened", "reposted")
 COLLECTION = "job_events"
@@ -32,15 +32,8 @@ def make_event(key: tuple[str, str, str], type_: str, at: datetime, crawl_id: st
 
 
 def write_events(collection: Collection, events: list[dict[str, Any]]) -> int:
-    """Insert events not already present; returns how many were new. Duplicate-key races are ignored."""
-    if not events:
-        return 0
-    ops = [UpdateOne({"_id": e["_id"]}, {"$setOnInsert": {k: v for k, v in e.items() if k != "_id"}}, upsert=True)
-           for e in events]
-    try:
-        return collection.bulk_write(ops, ordered=False).upserted_count
-    except BulkWriteError as exc:  # another crawl inserted the same event between our check and insert
-        errors = exc.details.get("writeErrors", [])
-        if errors and all(e.get("code") == 11000 for e in errors):
-            return int(exc.details.get("nUpserted", 0))
-        raise
+    """Insert the events not already present (insert-if-absent: one an earlier run or another crawl wrote stays);
+    returns how many were new."""
+    # as the upsert `{_id} $setOnInsert: {...}` stored them: `_id`, then the fields in name order
+    return insert_expected_new(collection, [({"_id": event["_id"], **dict(sorted(
+        (k, v) for k, v in event.items() if k != "_id"))}, None) for event in events])

@@ -34,7 +34,7 @@ from crawlerats.db.crawl import crawl_connection
 from crawlerats.db.retry import ATTEMPTS as WRITE_ATTEMPTS
 from crawlerats.db.retry import BACKOFF as WRITE_BACKOFF
 from crawlerats.db.search_index import SEARCH_COLLECTION
-from crawlerats.db.updates import board_clauses
+from crawlerats.db.updates import board_clauses, insert_expected_new
 from crawlerats.items import INTERNAL_FIELDS, state_of
 from crawlerats.pipelines.batching import Batcher
 from crawlerats.pipelines.search_writes import search_operations
@@ -169,7 +169,7 @@ class MongoWriterPipeline:
         touched = self._touch(unchanged, items, seen_at, crawl_id) if unchanged else 0
         pending = self._storable([(item, write_operation(item, seen_at, crawl_id)) for item in items
                                   if not unchanged_in_store(item)])
-        self._write_search(search_operations(pending, seen_at), items)
+        self._write_search(*search_operations(pending, seen_at), items)
         acknowledged: Counter[str] = Counter()
         attempt = 1
         while pending:
@@ -241,14 +241,17 @@ class MongoWriterPipeline:
         self.crawler.stats.inc_value("crawlerats/db/touched", result.matched_count)
         return int(result.matched_count)
 
-    def _write_search(self, ops: list[UpdateOne], items: list[Any]) -> None:
-        """The batch's `job_search` documents (crawlerats/pipelines/search_writes.py), before the postings; retried
-        like the batch write (idempotent upserts); the whole batch fails with it."""
-        if not ops:
-            return
+    def _write_search(self, inserts: list[tuple[dict[str, Any], UpdateOne]], upserts: list[UpdateOne],
+                      items: list[Any]) -> None:
+        """The batch's `job_search` documents (crawlerats/pipelines/search_writes.py), before the postings: new
+        postings' inserted, the others' upserted; retried like the batch write (both idempotent); the whole batch
+        fails with it."""
+        search = self.collection.database[SEARCH_COLLECTION]
         for attempt in range(1, self.attempts + 1):
             try:
-                self.collection.database[SEARCH_COLLECTION].bulk_write(ops, ordered=False)
+                insert_expected_new(search, inserts)
+                if upserts:
+                    search.bulk_write(upserts, ordered=False)
                 return
             except PyMongoError as exc:
                 if attempt == self.attempts:
