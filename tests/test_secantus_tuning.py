@@ -216,6 +216,34 @@ def test_top_level_updates_copy_shallowly_and_give_what_secantus_gives(server: A
     assert new["health"] is stored["health"] and new["seen"] == when and stored["seen"] == docs[0]["seen"]
 
 
+def test_string_equality_answers_what_secantus_answers(db: Any) -> None:
+    from secantus import query as secantus_query
+    from secantus.collation import parse as parse_collation
+
+    class Name(str):
+        pass
+
+    theirs = getattr(secantus_query._eq_with_array, "__wrapped__", secantus_query._eq_with_array)
+    ours = secantus_tuning.string_equality(theirs)
+    positional = secantus_query._Positional if hasattr(secantus_query, "_Positional") else list
+    values = ["a", "b", 1, 1.0, True, None, secantus_query.MISSING, {"a": 1}, ["a", "c"], ["c", ["a"]], [1, "b"],
+              [], Name("a"), [Name("b")], positional(["a"]), bson.Int64(1), dt.datetime(2026, 1, 1)]
+    for expected in ("a", "b", "c", "", "1", Name("a"), 1, None, ["a", "c"], True):
+        for value in values:
+            for descend in (True, False):
+                for collation in (None, parse_collation({"locale": "en", "strength": 2})):
+                    got = ours([value], expected, collation, descend=descend)
+                    assert got == theirs([value], expected, collation, descend=descend), (value, expected, descend)
+        assert ours(values, expected) == theirs(values, expected)
+    db["c"].insert_many([{"_id": 1, "bands": ["x1", "x2"], "s": "lever"}, {"_id": 2, "bands": ["y1", 3], "s": 3},
+                         {"_id": 3, "bands": [["x1"]], "s": ["lever", "ashby"]}])
+    assert [d["_id"] for d in db["c"].find({"bands": {"$in": ["x2", "y9"]}})] == [1]
+    assert [d["_id"] for d in db["c"].find({"bands": {"$in": [3]}})] == [2]
+    assert [d["_id"] for d in db["c"].find({"bands": ["x1"]})] == [3]
+    assert [d["_id"] for d in db["c"].find({"s": "lever"}).sort("_id", 1)] == [1, 3]
+    assert [d["_id"] for d in db["c"].find({"s": {"$nin": ["lever"]}})] == [2]
+
+
 def test_finds_with_projections_over_the_wire(db: Any) -> None:
     db["c"].insert_many([{"_id": 1, "a": 1, "b": {"c": 2}, "d": "x"}, {"_id": 2, "a": 3}])
     assert list(db["c"].find({}, {"b": 0}).sort("_id", 1)) == [{"_id": 1, "a": 1, "d": "x"}, {"_id": 2, "a": 3}]

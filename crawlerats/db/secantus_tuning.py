@@ -6,7 +6,7 @@ check), and on an update deletes and re-inserts every index entry of the documen
 keys did not change. mongod does neither. Profiled on `update_many` of `last_seen` over 3,000 documents with 11
 indexes: the catalogue reads were 33 % of the server's time, re-writing unchanged entries about 20 %.
 
-Four patches, the first two confined to one write statement (one insert or update chunk, under the collection
+Five patches, the first two confined to one write statement (one insert or update chunk, under the collection
 lock and in one storage transaction, which is where SecantusDB itself already reads the index list once):
 - the index catalogue is read once per statement and collection (`_iter_indexes` memoised; dropped again when
   the statement flags an index multikey, the one catalogue write a write statement makes);
@@ -16,8 +16,10 @@ lock and in one storage transaction, which is where SecantusDB itself already re
   unchanged posting) copies the stored document shallowly where SecantusDB deep-copies it (its nested values are
   never changed in place by those operators, and the fields left alone stay the same objects, which the index
   comparison above then tells at once);
-- and, for reads, a projection by 0/1 alone (`{a: 1, "b.c": 1}`, `{d: 0}`) shares the values of the freshly
-  decoded documents instead of deep-copying each one.
+- for reads, a projection by 0/1 alone (`{a: 1, "b.c": 1}`, `{d: 0}`) shares the values of the freshly
+  decoded documents instead of deep-copying each one;
+- and the matcher compares a string with a field's values (equality, `$in`, `$nin`) in one comparison per value
+  or array (`string_equality`), where SecantusDB calls its type-aware equality per pair.
 
 They apply only to the SecantusDB version they were written against (`PATCHED_VERSION`); any other version runs
 unpatched, with a warning. The test suite's servers run with them (tests/support/mongo.py), so every query and
@@ -122,6 +124,32 @@ class _ShallowForOne:
         return copy.deepcopy(value, memo)
 
 
+def string_equality(original: Callable[..., bool]) -> Callable[..., bool]:
+    """SecantusDB's matcher test "a value of the field equals `expected`" (`query._eq_with_array`: the field's
+    values, each array's elements one level down), for a string `expected` without a collation in one
+    comparison per value (`in` on an array), where SecantusDB's numeric- and type-aware equality takes a Python
+    call per pair: only another string can equal a string. The `$in` of a candidate search checked 17 band keys
+    against 17-element arrays this way. Anything else goes to SecantusDB's own test."""
+
+    @functools.wraps(original)
+    def eq_with_array(values: list[Any], expected: Any, collation: Any = None, *, descend: bool = True) -> bool:
+        if collation is not None or type(expected) is not str:
+            return original(values, expected, collation, descend=descend)
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if value == expected:
+                    return True
+            elif kind is list:
+                if descend and expected in value:
+                    return True
+            elif isinstance(value, str | list) and original([value], expected, None, descend=descend):
+                return True  # a subclass (SecantusDB's positional arrays): its own rules
+        return False
+
+    return eq_with_array
+
+
 def _roots(key_spec: dict[str, Any], partial: dict[str, Any] | None) -> set[str] | None:
     """The top-level fields an index's entries depend on (its keys and its partial filter), or None when that
     cannot be told from the names alone (an operator such as `$and`, a wildcard key)."""
@@ -210,6 +238,7 @@ def project(docs: list[dict[str, Any]], spec: dict[str, Any], plain: tuple[bool,
 def apply() -> bool:
     """Patch SecantusDB's `Storage` in this process; False (and a warning) on another version."""
     import secantus
+    from secantus import query as query_module
     from secantus import storage
     from secantus import update as update_module
 
@@ -366,6 +395,7 @@ def apply() -> bool:
             _state.shallow = None
 
     storage.apply_update = apply_update  # the name storage's update paths call
+    query_module._eq_with_array = string_equality(query_module._eq_with_array)  # called by name in the module
     cls._crawlerats_tuned = True
     return True
 
