@@ -1,7 +1,7 @@
 """The embedded server's write-path tuning (crawlerats/db/secantus_tuning.py) leaves SecantusDB's data as it
 would be without it: every index entry after inserts and every kind of update equals what a fresh build of the
-same documents writes, unique keys are released and claimed, multikey flags are set, and the projection
-shortcut returns SecantusDB's own result, key order included.
+same documents writes, unique keys are released and claimed, multikey flags are set, and the update, projection
+and string-equality shortcuts return SecantusDB's own results, key order included.
 
 The server runs in this process here (the other tests reach theirs over the wire) so that its index entries
 can be read and compared directly."""

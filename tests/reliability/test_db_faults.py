@@ -154,8 +154,11 @@ def test_outage_that_lasts_stops_the_crawl_and_next_run_repairs(ats_server: AtsS
 
     _slow_board(ats_server, "lasting", POSTINGS, 0.3, "200", outage)
     ats_server.route("GET", lever_path("other"), paged_list(lever_postings("other", 20)))
-    settings = {"MONGO_URI": own_server.uri, "MONGO_DATABASE": db, "CRAWLERATS_MIRROR": ats_server.url,
-                **FAST_WRITER, "CRAWLERATS_WRITE_ATTEMPTS": 2, "CRAWLERATS_WRITE_BACKOFF": 0.2}
+    # a dead server fails each call after the server selection timeout: 1.5 s here instead of the default 5 s
+    # (the same failures, sooner; the short outage above is the test that rides the default out)
+    settings = {"MONGO_URI": own_server.uri + "?serverSelectionTimeoutMS=1500", "MONGO_DATABASE": db,
+                "CRAWLERATS_MIRROR": ats_server.url, **FAST_WRITER, "CRAWLERATS_WRITE_ATTEMPTS": 2,
+                "CRAWLERATS_WRITE_BACKOFF": 0.2}
     started = time.monotonic()
     result = run_crawl("lever", {"companies": "lasting,other"}, settings, check=False)
     assert stopped.is_set()
