@@ -13,7 +13,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from crawlerats.db.search_index import SEARCH_COLLECTION, search_write
+from crawlerats.db.search_index import SEARCH_COLLECTION, search_update
 from crawlerats.db.updates import insert_expected_new
 from crawlerats.dedup.events import make_event, write_events
 from crawlerats.pipelines.search_writes import search_operations
@@ -31,8 +31,8 @@ def stored(collection: Any) -> list[dict[str, Any]]:
     return [{k: v for k, v in d.items() if k != "_id"} for d in collection.find().sort("job_id", 1)]
 
 
-def writes(n: int, title: str) -> list[tuple[dict[str, Any], UpdateOne]]:
-    return [search_write({"ats": "lever", "company": "acme", "job_id": str(i), "title": f"{title} {i}",
+def writes(n: int, title: str) -> list[UpdateOne]:
+    return [search_update({"ats": "lever", "company": "acme", "job_id": str(i), "title": f"{title} {i}",
                           "status": "open", "location": "Berlin"}, SEEN) for i in range(n)]
 
 
@@ -42,7 +42,7 @@ def test_inserts_store_what_the_upserts_store_and_taken_keys_get_their_upsert(mo
         collection.insert_many([{"ats": "lever", "company": "acme", "job_id": j, "title": "stale", "extra": 1}
                                 for j in ("1", "3")])
     fresh = writes(5, "Engineer")
-    by_upsert.bulk_write([upsert for _doc, upsert in fresh], ordered=False)
+    by_upsert.bulk_write(fresh, ordered=False)
     assert insert_expected_new(by_insert, fresh) == 3
     assert [list(d.items()) for d in stored(by_insert)] == [list(d.items()) for d in stored(by_upsert)]
     assert stored(by_insert)[1]["extra"] == 1 and stored(by_insert)[1]["text"].startswith("engineer 1")
@@ -67,7 +67,9 @@ def test_insert_if_absent_keeps_what_is_stored_and_other_errors_raise(mongo_db: 
         [list(e.items()) for e in upserted.find().sort("job_id", 1)]
     mongo_db.create_collection("checked", validator={"title": {"$type": "string"}})
     with pytest.raises(BulkWriteError):  # not a duplicate key: raised, not swallowed
-        insert_expected_new(mongo_db["checked"], [({"title": 5}, None)])
+        insert_expected_new(mongo_db["checked"], [UpdateOne({"job_id": "1"}, {"$set": {"title": 5}}, upsert=True)])
+    with pytest.raises(ValueError):  # only keyed $set / $setOnInsert upserts say what they would create
+        insert_expected_new(mongo_db["checked"], [UpdateOne({"n": {"$gt": 1}}, {"$set": {"t": "x"}}, upsert=True)])
 
 
 class Item(dict):
@@ -83,7 +85,7 @@ def test_search_operations_insert_new_postings_and_upsert_changed_ones(mongo_db:
     state_of(changed).stored = {"title": "Old", "status": "open", "first_seen": SEEN}
     state_of(same).stored = {"title": "Same", "status": "open", "first_seen": SEEN}
     inserts, upserts = search_operations([(item, UpdateOne({}, {})) for item in (new, changed, same)], SEEN)
-    assert [doc["job_id"] for doc, _upsert in inserts] == ["n"]
+    assert [op._filter["job_id"] for op in inserts] == ["n"]
     assert [op._filter["job_id"] for op in upserts] == ["c"]
     search = keyed(mongo_db, SEARCH_COLLECTION)
     insert_expected_new(search, inserts)

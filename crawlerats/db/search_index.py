@@ -90,17 +90,10 @@ def search_fields(doc: Mapping[str, Any], first_seen: Any = None) -> dict[str, A
 
 def search_update(doc: Mapping[str, Any], first_seen: Any = None, job: Any = None) -> UpdateOne:
     """The idempotent upsert of one posting's search document (`job`: its `_id` in `jobs`, when known)."""
-    return search_write(doc, first_seen, job)[1]
-
-
-def search_write(doc: Mapping[str, Any], first_seen: Any = None, job: Any = None) -> tuple[dict[str, Any], UpdateOne]:
-    """One posting's search document whole (to insert when the posting is new, crawlerats.db.updates
-    `insert_expected_new`) and as the idempotent upsert that writes the same fields."""
     fields = search_fields(doc, first_seen)
     if job is not None:
         fields["job"] = job
-    # the upsert's document: the key, then the fields it sets in name order (as mongod and SecantusDB add them)
-    return {**_key(doc), **dict(sorted(fields.items()))}, UpdateOne(_key(doc), {"$set": fields}, upsert=True)
+    return UpdateOne(_key(doc), {"$set": fields}, upsert=True)
 
 
 def search_changed(doc: Mapping[str, Any], stored: Mapping[str, Any] | None) -> bool:

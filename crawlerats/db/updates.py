@@ -55,22 +55,32 @@ def conditional_set(values: dict[str, Any], when: dict[str, Any], unset: tuple[s
     return [{"$set": stage}]
 
 
-def insert_expected_new(collection: Collection, writes: Sequence[tuple[dict[str, Any], UpdateOne | None]]) -> int:
-    """Write documents expected to be new (a new posting's search or band document, an event) as one unordered
-    bulk of inserts, and return how many were inserted. A document whose key or `_id` is already taken (duplicate
-    key: left by an earlier failed batch, or written by another crawl meanwhile) is written by its upsert instead,
-    or kept as stored when it has none (insert-if-absent). The same documents as upserts alone, for less: on
-    SecantusDB every upsert is a statement of its own (a search by key, a transaction), while inserts share one.
-    Idempotent: a retry finds its own earlier inserts taken."""
-    if not writes:
+def insert_expected_new(collection: Collection, upserts: Sequence[UpdateOne]) -> int:
+    """Write documents expected to be new (a new posting's search or band document, an event), given as their
+    idempotent upserts (`{key} {$set | $setOnInsert: fields}`), as one unordered bulk of inserts of the documents
+    those upserts would create: the key's fields, then the set fields in name order (as mongod and SecantusDB add
+    them), so the stored documents are the same, field order included. Returns how many were inserted. A key
+    or `_id` already taken (left by an earlier failed batch, or written by another crawl meanwhile: duplicate
+    key) gets its upsert instead (a `$setOnInsert` one then keeps the stored document). Cheaper than the upserts
+    alone: on SecantusDB every upsert is a statement of its own (a search by key, a transaction), while inserts
+    share one. Idempotent: a retry finds its own earlier inserts taken."""
+    if not upserts:
         return 0
     try:
-        return collection.bulk_write([InsertOne(doc) for doc, _upsert in writes], ordered=False).inserted_count
+        return collection.bulk_write([InsertOne(_created(op)) for op in upserts], ordered=False).inserted_count
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if not errors or any(error.get("code") != 11000 for error in errors):
             raise
-        upserts = [upsert for error in errors if (upsert := writes[error["index"]][1]) is not None]
-        if upserts:
-            collection.bulk_write(upserts, ordered=False)
+        collection.bulk_write([upserts[error["index"]] for error in errors], ordered=False)
         return int(exc.details.get("nInserted", 0))
+
+
+def _created(upsert: UpdateOne) -> dict[str, Any]:
+    """The document an upsert `{key} {$set | $setOnInsert: fields}` creates when nothing matches its key."""
+    key, update = upsert._filter, upsert._doc
+    if not isinstance(update, Mapping) or len(update) != 1 or not set(update) <= {"$set", "$setOnInsert"} \
+            or any(name.startswith("$") or isinstance(value, Mapping) for name, value in key.items()):
+        raise ValueError(f"not a keyed $set/$setOnInsert upsert: {key!r} {update!r}")
+    (fields,) = update.values()
+    return {**key, **dict(sorted(fields.items()))}

@@ -391,21 +391,17 @@ class DedupEngine:
     def _write_bands(self, views: list[View]) -> None:
         """Index the band keys of the postings whose features this batch computed: inserted for new postings,
         upserted for the others (idempotent)."""
-        inserts: list[tuple[dict[str, Any], UpdateOne]] = []
-        upserts: list[UpdateOne] = []
-        for v in views:
-            if v.feats is None:
-                continue
-            fields = {"bands": index_keys(v.feats)}
-            upsert = UpdateOne(key_only(v.key), {"$set": fields}, upsert=True)
-            if v.new:
-                inserts.append(({**key_only(v.key), **fields}, upsert))
-            else:
-                upserts.append(upsert)
-        if inserts:
-            self.retry(lambda: insert_expected_new(self.bands, inserts))
-        if upserts:
-            self.retry(lambda: self.bands.bulk_write(upserts, ordered=False))
+        computed = [v for v in views if v.feats is not None]
+        new = [self._bands_upsert(v) for v in computed if v.new]
+        others = [self._bands_upsert(v) for v in computed if not v.new]
+        if new:
+            self.retry(lambda: insert_expected_new(self.bands, new))
+        if others:
+            self.retry(lambda: self.bands.bulk_write(others, ordered=False))
+
+    @staticmethod
+    def _bands_upsert(view: View) -> UpdateOne:
+        return UpdateOne(key_only(view.key), {"$set": {"bands": index_keys(view.feats)}}, upsert=True)
 
     def _group_members(self, groups: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
         by_board: dict[tuple[str, str], set[str]] = defaultdict(set)

@@ -10,6 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.collection import Collection
 
 from crawlerats.db.updates import insert_expected_new
@@ -34,6 +35,5 @@ def make_event(key: tuple[str, str, str], type_: str, at: datetime, crawl_id: st
 def write_events(collection: Collection, events: list[dict[str, Any]]) -> int:
     """Insert the events not already present (insert-if-absent: one an earlier run or another crawl wrote stays);
     returns how many were new."""
-    # as the upsert `{_id} $setOnInsert: {...}` stored them: `_id`, then the fields in name order
-    return insert_expected_new(collection, [({"_id": event["_id"], **dict(sorted(
-        (k, v) for k, v in event.items() if k != "_id"))}, None) for event in events])
+    return insert_expected_new(collection, [UpdateOne({"_id": e["_id"]}, {"$setOnInsert": {
+        k: v for k, v in e.items() if k != "_id"}}, upsert=True) for e in events])

@@ -241,15 +241,14 @@ class MongoWriterPipeline:
         self.crawler.stats.inc_value("crawlerats/db/touched", result.matched_count)
         return int(result.matched_count)
 
-    def _write_search(self, inserts: list[tuple[dict[str, Any], UpdateOne]], upserts: list[UpdateOne],
-                      items: list[Any]) -> None:
+    def _write_search(self, new: list[UpdateOne], upserts: list[UpdateOne], items: list[Any]) -> None:
         """The batch's `job_search` documents (crawlerats/pipelines/search_writes.py), before the postings: new
         postings' inserted, the others' upserted; retried like the batch write (both idempotent); the whole batch
         fails with it."""
         search = self.collection.database[SEARCH_COLLECTION]
         for attempt in range(1, self.attempts + 1):
             try:
-                insert_expected_new(search, inserts)
+                insert_expected_new(search, new)
                 if upserts:
                     search.bulk_write(upserts, ordered=False)
                 return

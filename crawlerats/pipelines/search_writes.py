@@ -15,26 +15,23 @@ from bson import ObjectId
 from itemadapter import ItemAdapter
 from pymongo import InsertOne, UpdateOne
 
-from crawlerats.db.search_index import search_changed, search_write
+from crawlerats.db.search_index import search_changed, search_update
 from crawlerats.items import state_of
 
 
 def search_operations(pending: list[tuple[Any, InsertOne | UpdateOne]], seen_at: Any
-                      ) -> tuple[list[tuple[dict[str, Any], UpdateOne]], list[UpdateOne]]:
-    """The search documents of the (item, write operation) pairs about to be written: `(inserts, upserts)`,
-    a new posting's document to insert (with its upsert, should one be there already: crawlerats.db.updates
-    `insert_expected_new`), the others' upserts. An insert of a posting gets its `_id` here (as pymongo would at
-    the write) so that the search document can name the posting by it."""
-    inserts, upserts = [], []
+                      ) -> tuple[list[UpdateOne], list[UpdateOne]]:
+    """The search-document upserts of the (item, write operation) pairs about to be written, as `(new, others)`:
+    a new posting's to be inserted (crawlerats.db.updates `insert_expected_new`), the others' upserted. An insert
+    of a posting gets its `_id` here (as pymongo would at the write) so that the search document can name the
+    posting by it."""
+    new, others = [], []
     for item, operation in pending:
         adapter = ItemAdapter(item)
         stored = state_of(item).stored
         if not search_changed(adapter, stored):
             continue
         job = operation._doc.setdefault("_id", ObjectId()) if isinstance(operation, InsertOne) else None
-        write = search_write(adapter, (stored or {}).get("first_seen") or seen_at, job)
-        if stored is None:
-            inserts.append(write)
-        else:
-            upserts.append(write[1])
-    return inserts, upserts
+        (new if stored is None else others).append(
+            search_update(adapter, (stored or {}).get("first_seen") or seen_at, job))
+    return new, others
