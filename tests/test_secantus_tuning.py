@@ -9,7 +9,9 @@ can be read and compared directly."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import bson
@@ -62,7 +64,13 @@ def make_docs(n: int) -> list[dict[str, Any]]:
 
 
 def entries(server: Any, db: str, coll: str) -> dict[str, set[tuple[bytes, Any]]]:
-    """Every index's entries as (key bytes, document _id)."""
+    """Every index's entries as (key bytes, document _id), read on a new thread: SecantusDB's storage keeps a
+    session per thread, and the test thread's would keep reading the snapshot of its first read."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_entries, server, db, coll).result()
+
+
+def _entries(server: Any, db: str, coll: str) -> dict[str, set[tuple[bytes, Any]]]:
     store = server.storage
     ids = {rid: bson.decode(blob)["_id"] for rid, _k, blob in store._scan_docs(db, coll)}
     out: dict[str, set[tuple[bytes, Any]]] = {}
@@ -120,6 +128,71 @@ def test_updates_leave_the_index_entries_a_fresh_build_writes(server: Any, db: A
     with_x = sorted(d["_id"] for d in jobs.find() if "x" in (d.get("tags") if isinstance(d.get("tags"), list) else []))
     assert len(with_x) == 7
     assert sorted(d["_id"] for d in jobs.find({"tags": "x"}, hint="tags_1")) == with_x
+
+
+KEY_DOCS: list[dict[str, Any]] = [
+    {"grams": ["abc", "bcd", "abc", "l:ber"], "status": "open", "posted": dt.datetime(2026, 1, 2)},
+    {"grams": [], "status": "open"},
+    {"grams": "one", "status": None, "posted": None},
+    {"status": "closed", "posted": dt.datetime(2026, 1, 1)},
+    {"grams": [["x"], "x", 1, 1.0, bson.Int64(1)], "status": ["open", "closed", "open"], "posted": [2, 1]},
+    {"grams": [{"g": "a"}, {"g": "b"}, {"g": "a"}], "status": {"s": 1}, "posted": dt.datetime(2026, 1, 2)},
+    {"sub": [{"x": 1, "y": "A"}, {"x": 2, "y": "a"}, {"x": 1}], "status": "open"},
+    {"sub": {"x": [3, 3, 4], "y": ["B", "b"]}, "status": "Open"},
+    {"name": "Straße", "sub": [], "grams": ["ß", "ss", "SS"]},
+]
+KEY_SPECS: list[dict[str, Any]] = [
+    {"grams": 1, "status": 1, "posted": -1}, {"grams": -1, "status": 1}, {"status": 1, "grams": 1, "posted": 1},
+    {"sub.x": 1, "sub.y": -1}, {"sub.y": 1, "status": -1}, {"grams.g": 1, "status": 1}, {"name": 1, "grams": -1},
+    {"grams": 1},
+]
+
+
+def test_compound_keys_are_the_keys_secantus_writes() -> None:
+    from secantus.collation import parse as parse_collation
+
+    ours = secantus_storage._index_key_variants
+    theirs = ours.__wrapped__
+    assert ours is not theirs
+    checked = 0
+    for doc in KEY_DOCS:
+        for spec in KEY_SPECS:
+            for sparse in (False, True):
+                for collation in (None, parse_collation({"locale": "en", "strength": 2})):
+                    got = ours(doc, spec, sparse=sparse, collation=collation)
+                    assert got == theirs(doc, spec, sparse=sparse, collation=collation), (doc, spec, sparse)
+                    checked += bool(got)
+    assert checked > 100
+
+
+def test_written_entries_are_the_keys_of_each_index(server: Any, db: Any) -> None:
+    """Every entry the tuned writer packs is found under its index by SecantusDB's own reader, with the keys
+    SecantusDB computes, and the indexes answer queries (their bounds are packed by SecantusDB)."""
+    jobs = db["jobs"]
+    for keys, options in [*INDEXES, ([("grams", 1), ("status", 1), ("posted", -1)], {})]:
+        jobs.create_index(keys, **options)
+    docs = make_docs(30)
+    for doc, extra in zip(docs, itertools.cycle(KEY_DOCS), strict=False):
+        doc.update({k: v for k, v in extra.items() if k in ("grams", "posted")})
+    jobs.insert_many(docs)
+    variants = secantus_storage._index_key_variants.__wrapped__
+    found = entries(server, db.name, "jobs")
+    for keys, options in [*INDEXES, ([("grams", 1), ("status", 1), ("posted", -1)], {})]:
+        spec = dict(keys)
+        if any(isinstance(d, str) for d in spec.values()):
+            continue  # a geo index: SecantusDB's own writer
+        name = "_".join(f"{k}_{d}" for k, d in keys)
+        collation = secantus_storage._parse_index_collation(options.get("collation"))
+        partial = options.get("partialFilterExpression", {})
+        expected = {(secantus_storage._escape_kb(kb), doc["_id"]) for doc in docs if all(doc.get(k) == v for k, v in partial.items())
+                    for kb in variants(doc, spec, sparse=bool(options.get("sparse")), collation=collation)}
+        assert found[name] == expected, name
+        assert expected
+    assert sorted(d["_id"] for d in jobs.find({"grams": "abc"}, hint="grams_1_status_1_posted_-1")) \
+        == sorted(d["_id"] for d in docs if "abc" in (d.get("grams") or []))
+    assert [d["_id"] for d in jobs.find({"u": "u3"}, hint="u_1")] == [3]
+    with pytest.raises(DuplicateKeyError):
+        jobs.insert_one({"_id": 99, "u": "u4"})
 
 
 def test_a_moved_unique_key_is_released_and_the_new_one_claimed(db: Any) -> None:
