@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
@@ -95,7 +96,7 @@ def test_stored_postings_get_their_search_documents_once(mongo_db: Database) -> 
     mongo_db[SEARCH_COLLECTION].create_index([("ats", 1), ("company", 1), ("job_id", 1)], name="posting",
                                              unique=True)
     mongo_db[SEARCH_COLLECTION].insert_one({"ats": "lever", "company": "acme", "job_id": "2", "grams": ["kept"],
-                                            "place": ""})
+                                            "place": "", "score": None, "pay": None})
     ensure_indexes(mongo_db)
     docs = {d["job_id"]: d for d in mongo_db[SEARCH_COLLECTION].find({}, {"_id": 0})}
     first = mongo_db.jobs.find_one({"job_id": "1"})
@@ -124,7 +125,7 @@ def test_search_documents_from_before_location_grams_are_rebuilt_once(mongo_db: 
     search.create_index([("ats", 1), ("company", 1), ("job_id", 1)], name="posting", unique=True)
     search.create_index([("grams", 1), ("status", 1), ("posted", -1)], name="grams_status_posted")
     for doc in mongo_db.jobs.find():
-        old = {k: v for k, v in search_fields(doc).items() if k != "place"}
+        old = {k: v for k, v in search_fields(doc).items() if k not in ("place", "score", "pay")}
         old["grams"] = [g for g in old["grams"] if not g.startswith("l:")]
         search.insert_one({"ats": "lever", "company": "acme", "job_id": doc["job_id"], **old})
     current = search_fields(mongo_db.jobs.find_one({"job_id": "2"}))  # a crawl's rewrite, after the backfill's read
@@ -143,3 +144,45 @@ def test_search_documents_from_before_location_grams_are_rebuilt_once(mongo_db: 
     assert queries.search_ready()
     rows = queries.job_list(ListParams(location="berlin", status="any")).rows
     assert sorted(r["job_id"] for r in rows) == ["0", "2"]
+
+
+def test_search_documents_from_before_the_sort_keys_are_rebuilt_once(mongo_db: Database,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database searched before search documents held their sort keys (`score`, `pay`; the search index there,
+    the sort-key indexes not): those documents are rewritten with them (one a crawl rewrote meanwhile is left
+    alone), then the sort-key indexes are created, and a sorted search of a common word reads through them."""
+    from crawlerats.db.search_index import (
+        PAY_INDEX,
+        SCORE_INDEX,
+        SEARCH_COLLECTION,
+        SEARCH_INDEX,
+        search_fields,
+    )
+    from crawlerats.web.queries import ListParams, WebQueries
+
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    monkeypatch.setenv("CRAWLERATS_NOW", when.isoformat())
+    mongo_db.jobs.insert_many([
+        {"ats": "lever", "company": "acme", "job_id": str(n), "title": "Data Engineer", "status": "open",
+         "first_seen": when, "last_seen": when, "health": {"ghost_score": score},
+         "salary": {"min": pay - 10_000, "max": pay, "currency": "USD", "interval": "year", "annual_max": pay}
+         if pay else None}
+        for n, (score, pay) in enumerate([(10, 90_000.0), (70, None), (40, 120_000.0)])])
+    search = mongo_db[SEARCH_COLLECTION]
+    search.create_index([("ats", 1), ("company", 1), ("job_id", 1)], name="posting", unique=True)
+    search.create_index([("grams", 1), ("status", 1), ("posted", -1)], name=SEARCH_INDEX)
+    for doc in mongo_db.jobs.find():
+        old = {k: v for k, v in search_fields(doc).items() if k not in ("score", "pay")}
+        search.insert_one({"ats": "lever", "company": "acme", "job_id": doc["job_id"], **old})
+    search.update_one({"job_id": "2"}, {"$set": {"score": 41, "pay": None}})  # a crawl's rewrite meanwhile
+
+    ensure_indexes(mongo_db)
+    names = {ix["name"] for ix in search.list_indexes()}
+    assert {SEARCH_INDEX, SCORE_INDEX, PAY_INDEX} <= names
+    assert {d["job_id"]: (d["score"], d["pay"]) for d in search.find()} == {
+        "0": (10, 90_000.0), "1": (70, None), "2": (41, None)}
+    monkeypatch.setattr("crawlerats.web.search.SORTED_SEARCH_BUDGET", 0)  # "data" given up on: the sort keys
+    queries = WebQueries(mongo_db, cache_seconds=0)
+    assert queries.sort_ready()
+    assert [r["job_id"] for r in queries.job_list(ListParams(q="data", sort="ghost")).rows] == ["1", "2", "0"]
+    assert [r["job_id"] for r in queries.job_list(ListParams(q="data", sort="low")).rows] == ["0", "2", "1"]

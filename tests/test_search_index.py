@@ -3,18 +3,20 @@ over a board built from the real Lever payloads): a first crawl writes one searc
 one, where one title changed, one location changed, one posting is gone (closed) and one is new, writes exactly
 those four; a third that sees nothing new writes none. After every crawl each posting's search document is what
 it should be, and the job list's text search and location filter find the postings by their new title and
-location."""
+location. Rescoring later writes the changed ghost scores into the search documents' sort keys too."""
 
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pymongo.database import Database
 
-from crawlerats.db.search_index import SEARCH_COLLECTION, search_fields
+from crawlerats.db.search_index import SEARCH_COLLECTION, search_changed, search_fields, sort_keys
+from crawlerats.scoring.config import effective_config
+from crawlerats.scoring.rescore import rescore_keys, rescore_open
 from crawlerats.web.queries import ListParams, WebQueries
 from tests.lever_boards import SPOTIFY, load, serve_lever, varied
 from tests.support.ats_server import AtsServer
@@ -79,3 +81,29 @@ def test_search_documents_follow_title_changes_closes_and_new_postings(
     assert [r["job_id"] for r in queries.job_list(ListParams(location="REYKJAVIK har")).rows] == [moved["id"]]
     old_place = first[2]["categories"]["location"]
     assert moved["id"] not in {r["job_id"] for r in queries.job_list(ListParams(location=old_place)).rows}
+
+    # Rescoring later (days active grows): the search documents' sort keys follow the changed ghost scores.
+    keys = [("lever", BOARD, job) for job in search]
+    for days, rescore in ((40, lambda now: rescore_keys(mongo_db, keys, now, effective_config())),
+                          (120, lambda now: rescore_open(mongo_db, now, effective_config()))):
+        before = {d["job_id"]: d["score"] for d in mongo_db[SEARCH_COLLECTION].find()}
+        assert rescore(STEPS[-1] + timedelta(days=days)) > 0
+        after = assert_follows(mongo_db)
+        assert any(after[job]["score"] != score for job, score in before.items()), days
+        assert all(after[job]["score"] == score for job, score in before.items() if after[job]["status"] == "closed")
+
+
+def test_a_changed_sort_key_rewrites_the_search_document_and_nothing_else_does() -> None:
+    stored = {"title": "Data Engineer", "company_name": "Spotify", "location": "Berlin", "status": "open",
+              "posted_at": STEPS[0], "health": {"ghost_score": 40, "risk": "medium", "signals": [1]},
+              "salary": {"min": 1.0, "annual_max": 90_000.0}, "last_seen": STEPS[0]}
+    assert sort_keys(stored) == {"score": 40, "pay": 90_000.0}
+    same = {**stored, "health": {**stored["health"], "signals": [2]}, "last_seen": STEPS[1],
+            "salary": {**stored["salary"], "min": 2.0}}
+    assert not search_changed(same, stored)
+    assert search_changed({**stored, "health": {**stored["health"], "ghost_score": 45}}, stored)
+    assert search_changed({**stored, "salary": None}, stored)
+    assert search_changed({**stored, "salary": {"annual_max": 95_000}}, stored)
+    assert search_changed(stored, None)
+    assert sort_keys({"health": {"ghost_score": True}, "salary": {"annual_max": 0}}) == {"score": None, "pay": None}
+    assert sort_keys({"health": "x", "salary": {"annual_max": -5}}) == {"score": None, "pay": None}

@@ -20,7 +20,13 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.database import Database
 
 from crawlerats.db.salary_backfill import SALARY_INDEX, backfill_annual_salary
-from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX, backfill_search
+from crawlerats.db.search_index import (
+    PAY_INDEX,
+    SCORE_INDEX,
+    SEARCH_COLLECTION,
+    SEARCH_INDEX,
+    backfill_search,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +118,13 @@ OTHERS: list[Index] = [
           "the web's text search (`?q=`) and location filter: postings whose title or company name holds a "
           "trigram of a query word, or whose location holds one of the filter's (`l:` grams), "
           "in posted-date bands (`{grams, status, posted: range}`, multikey)"),
+    Index(SEARCH_COLLECTION, SCORE_INDEX, (("grams", ASCENDING), ("status", ASCENDING), ("score", DESCENDING)),
+          "text search sorted by ghost score (highest or lowest) for a word too common to read all its matches: "
+          "ghost-score bands (`{grams, status, score: range}`, multikey)"),
+    Index(SEARCH_COLLECTION, PAY_INDEX, (("grams", ASCENDING), ("status", ASCENDING), ("pay", DESCENDING)),
+          "text search sorted by highest salary for a word too common to read all its matches: annual salary "
+          "bands (`{grams, status, pay: range > 0}`, multikey; partial: postings with an annual salary only)",
+          {"partialFilterExpression": {"pay": {"$gt": 0}}}),
     Index("job_events", "posting_at", (("ats", ASCENDING), ("company", ASCENDING), ("job_id", ASCENDING),
                                        ("at", ASCENDING)), "a posting's history, in order (the job page, analysts)"),
     Index("job_events", "type_at", (("type", ASCENDING), ("at", DESCENDING)),
@@ -126,6 +139,8 @@ OTHERS: list[Index] = [
 ]
 
 ALL: list[Index] = [*JOBS, *WEB, *OTHERS]
+#: The indexes of `job_search` the web reads by (created after the search documents' backfill).
+SEARCH_INDEXES = (SEARCH_INDEX, SCORE_INDEX, PAY_INDEX)
 
 #: Indexes earlier versions created and nothing uses any more, dropped by `ensure_indexes` where present:
 #: `status_last_seen` (status, last_seen) held a field every crawl rewrites and served no query that
@@ -187,13 +202,14 @@ def ensure_indexes(db: Database) -> None:
         missing = [idx for idx in indexes if idx.document["name"] not in existing]
         if collection == "jobs" and SALARY_INDEX in {idx.document["name"] for idx in missing}:
             backfill_annual_salary(db)  # before the index: an interrupted backfill runs again next time
-        if collection == SEARCH_COLLECTION and SEARCH_INDEX in {idx.document["name"] for idx in missing}:
-            # identity first, then the documents, then the search index: an interrupted backfill runs again
-            first = [idx for idx in missing if idx.document["name"] != SEARCH_INDEX]
+        searching = {idx.document["name"] for idx in missing} & set(SEARCH_INDEXES)
+        if collection == SEARCH_COLLECTION and searching:
+            # identity first, then the documents, then the search indexes: an interrupted backfill runs again
+            first = [idx for idx in missing if idx.document["name"] not in SEARCH_INDEXES]
             if first:
                 db[collection].create_indexes(first)
             backfill_search(db)
-            missing = [idx for idx in missing if idx.document["name"] == SEARCH_INDEX]
+            missing = [idx for idx in missing if idx.document["name"] in searching]
         if missing:
             db[collection].create_indexes(missing)
             logger.info("Created indexes on %s: %s", collection, ", ".join(i.document["name"] for i in missing))

@@ -7,14 +7,19 @@ or more characters occurs in a text only if each of its trigrams does, so the po
 trigram of a query word are a superset of those whose title or company name contains the word: the web reads
 them (index `grams_status_posted`, in posted-date bands), checks the words on `text`, then on the posting.
 
-Document: `{ats, company, job_id, job, status, posted, grams, text, place}` — `job` is the posting's `_id` when
-the writer knows it (an insert), `posted` is `posted_at`, else `first_seen` (the "newest" order), `text` is the
+Document: `{ats, company, job_id, job, status, posted, score, pay, grams, text, place}` — `job` is the posting's
+`_id` when the writer knows it (an insert), `posted` is `posted_at`, else `first_seen` (the "newest" order),
+`score` its `health.ghost_score` and `pay` its `salary.annual_max` (None when it has none: the keys of the
+"ghost score" and "highest salary" orders, `search_grams_status_score` and `search_grams_status_pay`), `text` is the
 title, company name and board id, case-folded, one per line, `place` the location, case-folded. A location gram
 is `l:` and three characters, so it never equals a three-character gram of a query word.
 
 Kept out of `jobs` (like `job_bands`): its multikey entries are written only when a posting is new, when its
-title, company name, location, posted date or status change, or when it closes — never by the `last_seen` move of an
-unchanged posting (on SecantusDB every update of a document rewrites every index entry it has).
+title, company name, location, posted date, status, ghost score or annual salary change, or when it closes — never
+by the `last_seen` move of an unchanged posting (on SecantusDB every update of a document rewrites every index entry
+it has). Every writer of `health` or `salary` writes `score` and `pay` with it (the crawl's writer, the rescoring,
+crawlerats/scoring/rescore.py); they are copies, so a rescoring racing a crawl of the same posting can leave one a
+score behind until its next change: it then lists a few places off in a score order, never drops out of the list.
 """
 
 from __future__ import annotations
@@ -35,15 +40,32 @@ SEARCH_COLLECTION = "job_search"
 #: created after the backfill. Renamed from `grams_status_posted` when location grams were added, so that a
 #: database searched before rebuilds its search documents once (`ensure_indexes` drops the old name).
 SEARCH_INDEX = "search_grams_status_posted"
+#: The indexes of the sorted text searches (ghost score, lowest ghost score; highest salary: partial, postings
+#: with an annual salary only). Created after their backfill, like `SEARCH_INDEX`; the web uses them once they exist.
+SCORE_INDEX = "search_grams_status_score"
+PAY_INDEX = "search_grams_status_pay"
 #: What marks a location gram in `grams`.
 LOCATION_MARK = "l:"
 #: The gram length: query words shorter than this cannot use the index (the web reads the list's own bands).
 GRAM = 3
-#: Posting fields whose change rewrites the posting's search document.
+#: Posting fields whose change rewrites the posting's search document (and the sort keys, `sort_keys`).
 SEARCHED_FIELDS = ("title", "company_name", "location", "posted_at", "status")
 #: What a backfill or a web fetch reads from `jobs` to build a search document.
 SOURCE_PROJECTION = {"ats": 1, "company": 1, "job_id": 1, "title": 1, "company_name": 1, "location": 1,
-                     "posted_at": 1, "first_seen": 1, "status": 1}
+                     "posted_at": 1, "first_seen": 1, "status": 1, "health.ghost_score": 1, "salary.annual_max": 1}
+
+
+def _number(value: Any) -> float | int | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def sort_keys(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A posting's sort keys as its search document holds them: `score` (its ghost score) and `pay` (its stored
+    annual salary, when positive), None when it has none (as `crawlerats.web.queries` and `salary` read them)."""
+    health, salary = doc.get("health"), doc.get("salary")
+    score = _number(health.get("ghost_score")) if isinstance(health, Mapping) else None
+    pay = _number(salary.get("annual_max")) if isinstance(salary, Mapping) else None
+    return {"score": score, "pay": pay if pay is not None and pay > 0 else None}
 
 
 def search_parts(doc: Mapping[str, Any]) -> list[str]:
@@ -85,7 +107,7 @@ def search_fields(doc: Mapping[str, Any], first_seen: Any = None) -> dict[str, A
     grams |= location_grams(place)
     return {"status": doc.get("status"),
             "posted": _moment(doc.get("posted_at")) or _moment(doc.get("first_seen")) or _moment(first_seen),
-            "grams": sorted(grams), "text": "\n".join(parts), "place": place}
+            **sort_keys(doc), "grams": sorted(grams), "text": "\n".join(parts), "place": place}
 
 
 def search_update(doc: Mapping[str, Any], first_seen: Any = None, job: Any = None) -> UpdateOne:
@@ -97,9 +119,17 @@ def search_update(doc: Mapping[str, Any], first_seen: Any = None, job: Any = Non
 
 
 def search_changed(doc: Mapping[str, Any], stored: Mapping[str, Any] | None) -> bool:
-    """Whether a posting about to be written needs its search document written: new, or a searched field
-    changed (`stored`: the stored document the dedup stage read; None when nothing is stored)."""
-    return stored is None or any(doc.get(name) != stored.get(name) for name in SEARCHED_FIELDS)
+    """Whether a posting about to be written needs its search document written: new, or a searched field or a
+    sort key changed (`stored`: the stored document the dedup stage read; None when nothing is stored)."""
+    return stored is None or any(doc.get(name) != stored.get(name) for name in SEARCHED_FIELDS) \
+        or sort_keys(doc) != sort_keys(stored)
+
+
+def score_operations(scores: Iterable[tuple[tuple[str, str, str], Any]]) -> list[UpdateOne]:
+    """The search documents' `score` of rescored postings ((ats, company, job_id), ghost score), as
+    `sort_keys` stores it; a posting without a search document is left to the backfill."""
+    return [UpdateOne(dict(zip(("ats", "company", "job_id"), key, strict=True)),
+                      {"$set": {"score": _number(score)}}) for key, score in scores]
 
 
 def close_operations(ats: str, company: str, job_ids: Iterable[str]) -> list[UpdateMany]:
@@ -123,22 +153,22 @@ def _insert_new(db: Database, docs: list[dict[str, Any]]) -> None:
 
 
 def backfill_search(db: Database, batch: int = 1000) -> int:
-    """Once, when the search index is missing on a database that already holds postings: a search document for
-    every stored posting, inserted (one a crawl inserted meanwhile wins). Search documents of the layout before
-    location grams (no `place`) are deleted first and inserted anew (on SecantusDB an update that finds its
-    document by key cost ~10 ms here: 100,000 updates ran for over 12 minutes); one a crawl rewrote meanwhile
-    has `place` and stays. The postings are read in large batches before anything is written (on SecantusDB a
+    """Once, when a search index is missing on a database that already holds postings: a search document for
+    every stored posting, inserted (one a crawl inserted meanwhile wins). Search documents of an earlier layout
+    (without `score`: before the sort keys, or before location grams) are deleted first and inserted anew (on
+    SecantusDB an update that finds its document by key cost ~10 ms here: 100,000 updates ran for over 12
+    minutes); one a crawl rewrote meanwhile has `score` and stays. The postings are read in large batches before anything is written (on SecantusDB a
     cursor's later batches cost more: 10,000 postings read twice as slowly in batches of 1,000 as in one)."""
     docs = [{**_key(doc), **search_fields(doc), "job": doc["_id"]}
             for doc in db["jobs"].find({}, SOURCE_PROJECTION, batch_size=10_000)
             if all(isinstance(doc.get(k), str) for k in ("ats", "company", "job_id"))]
     current = {(d.get("ats"), d.get("company"), d.get("job_id"))
-               for d in db[SEARCH_COLLECTION].find({"place": {"$exists": True}},
+               for d in db[SEARCH_COLLECTION].find({"score": {"$exists": True}},
                                                    {"_id": 0, "ats": 1, "company": 1, "job_id": 1},
                                                    batch_size=10_000)}
-    deleted = db[SEARCH_COLLECTION].delete_many({"place": {"$exists": False}}).deleted_count
+    deleted = db[SEARCH_COLLECTION].delete_many({"score": {"$exists": False}}).deleted_count
     if deleted:
-        logger.info("Deleted %d search documents of the layout before location grams, to insert them anew", deleted)
+        logger.info("Deleted %d search documents of an earlier layout (no sort keys), to insert them anew", deleted)
     missing = [d for d in docs if (d["ats"], d["company"], d["job_id"]) not in current]
     written = 0
     for start in range(0, len(missing), batch):

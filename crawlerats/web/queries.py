@@ -31,7 +31,8 @@ facet count when the filters are all equalities, or from the cached salary histo
 the only other one, else reported as "at least N".
 
 Text search (`q`) and the location filter read the candidates of the `job_search` trigram index instead, in
-the same date bands (crawlerats/web/search.py; other orders when the matches are few enough); a deep "newest"
+the same date bands (crawlerats/web/search.py; other orders: every match when they are few enough, else in bands
+of the search documents' sort keys); a deep "newest"
 page under equality filters counts the rows before it from a cached date index and reads from the band that
 holds it (crawlerats/web/paging.py).
 """
@@ -55,7 +56,7 @@ from pymongo.database import Database
 import crawlerats.web.indexes  # noqa: F401 - registers the indexes these queries rely on
 from crawlerats import ats as ats_registry
 from crawlerats import clock
-from crawlerats.db.search_index import SEARCH_COLLECTION, SEARCH_INDEX
+from crawlerats.db.search_index import PAY_INDEX, SCORE_INDEX, SEARCH_COLLECTION, SEARCH_INDEX
 from crawlerats.db.updates import find_in
 from crawlerats.scoring.config import DEFAULT_CONFIG
 from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
@@ -74,7 +75,15 @@ from crawlerats.web.paging import (
 from crawlerats.web.salary import stored_annual
 from crawlerats.web.salary_bands import KEY as SALARY_KEY
 from crawlerats.web.salary_bands import Histogram, histogram, postings_paid, salary_bands
-from crawlerats.web.search import REGISTRY_BOARDS_LIMIT, DatePlan, TextSearch, driver_gram, query_words
+from crawlerats.web.search import (
+    REGISTRY_BOARDS_LIMIT,
+    DatePlan,
+    TextSearch,
+    driver_gram,
+    pay_ranges,
+    query_words,
+    score_ranges,
+)
 
 PAGE_SIZE = 25
 #: Most rows one API page may ask for (`per_page`).
@@ -860,17 +869,20 @@ class WebQueries:
         if not newest:  # every match first, when the word is rare enough, then sorted
             common = ("common", driver[1], params.status, cutoff is None)
             rate = self._hints.peek(common)
-            if rate is not None:  # a word given up on lately: the list's bands at once
-                scan.rate = rate
+            if rate is None:
+                found = search.all_matches(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
+                                           search.read_boards(named, statuses), scan, self._date_share(params.status))
+                if found is not None:
+                    scan.matched = len(found)
+                    return iter(sorted(found, key=key, reverse=True))
+                rate = self._match_rate(search.expected, params.status)
+                self._hints.put(common, rate)
+            # a word given up on (lately): the search documents in bands of the sort key, else the list's bands
+            scan.rate = rate
+            if not self.sort_ready():
                 return None
-            found = search.all_matches(driver[1], statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
-                                       search.read_boards(named, statuses), scan, self._date_share(params.status))
-            if found is None:
-                scan.rate = self._match_rate(search.expected, params.status)
-                self._hints.put(common, scan.rate)
-                return None
-            scan.matched = len(found)
-            return iter(sorted(found, key=key, reverse=True))
+            return self._sorted_search(params, driver[1], words, place, fields, statuses, named, budget, now, scan,
+                                       key)
 
         def read() -> Iterator[dict[str, Any]]:
             promoted = list(self.jobs.find({"promotion.until": {"$gt": now}}, fields))
@@ -901,6 +913,49 @@ class WebQueries:
                     self._hints.put(learned, plan.rate())
 
         return read()
+
+    def sort_ready(self) -> bool:
+        """Whether `job_search` serves the sorted searches: its sort-key indexes exist (created after the backfill
+        that gives every search document its sort keys)."""
+        return self._cache.get(("sort_ready",), lambda: {SCORE_INDEX, PAY_INDEX} <= {
+            ix["name"] for ix in self.db[SEARCH_COLLECTION].list_indexes()})
+
+    def _sorted_search(self, params: ListParams, gram: str, words: list[str], place: str, fields: dict[str, Any],
+                       statuses: list[str], named: list[tuple[str, str]], budget: int | None, now: datetime,
+                       scan: Scan, key: Callable[[Mapping[str, Any]], tuple]) -> Iterator[dict[str, Any]]:
+        """A sorted text search of a word too common to read every match first: the active promotions, then the
+        search documents of its trigram in bands of the sort key (`score` or `pay`, crawlerats/web/search.py
+        `sorted_bands`), sized by the cached per-score counts or salary histogram at the word's estimated match
+        rate (`scan.rate`); for the salary sort, then the postings without a salary in the posted-date bands."""
+        names = self.registry_names()
+        search = TextSearch(self.jobs, words, names, fields,
+                            lambda d: params.matches(d, now, names) and not is_promoted(d, now), key, place)
+        wanted = params.page * params.per_page + 1  # the rows up to the page's end, and one more
+        needed = math.ceil(wanted * RATE_MARGIN / scan.rate)
+        promoted = list(self.jobs.find({"promotion.until": {"$gt": now}}, fields))
+        scan.scanned += len(promoted)
+        yield from sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
+        extra = search.read_boards(named, statuses)
+        scan.scanned += len(extra)
+        if params.sort in ("ghost", "low"):
+            conditions = score_ranges(self.score_counts(params), params.sort == "low", needed)
+            yield from search.sorted_bands(gram, "score", conditions, statuses, extra, _score, budget, scan, wanted,
+                                           ascending=params.sort == "low")
+            return
+        pay = self.salary_histogram()
+        counts: dict[float, int] | None = None if pay is None else {}
+        for status in statuses if counts is not None and pay is not None else ():
+            for amount, n in pay.get(status, {}).items():
+                counts[amount] = counts.get(amount, 0) + n
+        conditions = pay_ranges(counts, params.min_salary, needed)
+        yield from search.sorted_bands(gram, "pay", conditions, statuses, extra,
+                                       lambda d: stored_annual(d.get("salary")), budget, scan, wanted)
+        if params.salary or params.min_salary:
+            return
+        cutoff = params.cutoff(now)
+        yield from search.bands(gram, statuses, newest_ranges(self.anchor(), cutoff), cutoff is None,
+                                [d for d in extra if stored_annual(d.get("salary")) is None], _dated, budget, scan,
+                                rows_kept=lambda r: r.get("pay") is None)
 
     def _match_rate(self, expected: float | None, status: str) -> float:
         """The share of the postings of `status` that `expected` matches are (1 when unknown; at least

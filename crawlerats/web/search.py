@@ -17,9 +17,10 @@ space, and the search index exists. A search remembers the match rate it ended w
 for the cache period), and the next request of the same search cuts its first range at that rate; a range holding
 far more matches than the page still needs fetches the postings of its newest search documents first.
 The other orders read every candidate first (`all_matches`: when the word is rare enough, see
-`SORTED_SEARCH_BUDGET`) and sort them; otherwise, and for words of one or two characters only, the list's own
-bands are read (a word given up on is remembered as too common, with its estimated match rate, which sizes those
-bands).
+`SORTED_SEARCH_BUDGET`) and sort them; a word given up on is remembered as too common, with its estimated match
+rate, and its search documents are read in bands of their sort key (`sorted_bands`: `score` or `pay`, indexes
+`search_grams_status_score` and `search_grams_status_pay`, the bands sized at that rate). Before those indexes
+exist, and for words of one or two characters only, the list's own bands are read (sized the same way).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pymongo.collection import Collection
 
 from crawlerats.db.search_index import SEARCH_COLLECTION, grams_of, location_grams
 from crawlerats.db.updates import board_clauses, find_in
+from crawlerats.web.salary_bands import GROWTH, bounds, ranges
 
 #: Relative frequency of letters in English text (per mille); other characters count as rare.
 _LETTERS = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
@@ -50,9 +52,10 @@ SORTED_MATCHES_LIMIT = 2_000
 #: serve a common word quickly), instead of after reading the whole budget. At 100,000 postings "data" (13,323
 #: open search documents) was given up after 689 documents at 0.02, after 240 at 0.01.
 ESTIMATE_SHARE = 0.01
-#: Search documents are read whole: they are small, and SecantusDB applies a projection field by field in Python
-#: (measured at 100,000 postings: 8.1 ms for a band of 132 documents whole, 10.0 ms projected).
-_SEARCH_FIELDS = None
+#: Search documents are read without their trigrams, the largest part of the reply, which nothing here reads (a
+#: band of 420 search documents at 100,000 postings: 49.1 ms whole, 42.9 ms without; before the embedded server's
+#: projection shortcut, crawlerats/db/secantus_tuning.py, a projection cost more than it saved).
+_SEARCH_FIELDS = {"grams": 0}
 _OLDEST = datetime(1900, 1, 1, tzinfo=UTC)  # before any stored date
 
 
@@ -160,10 +163,45 @@ class TextSearch:
         scan.scanned += read + len(extra)
         return list(docs.values())
 
+    def sorted_bands(self, gram: str, key: str, conditions: list[dict[str, Any] | None],
+                     statuses: list[str], extra: list[dict[str, Any]], value: Callable[[Mapping[str, Any]], Any],
+                     budget: int | None, scan: Any, wanted: int, ascending: bool = False) -> Iterator[dict[str, Any]]:
+        """The matches band by band along a sort key of the search documents (`key`, "score" or "pay", one
+        condition on it per band: `score_ranges`, `pay_ranges`; index `search_grams_status_score` or `_pay`, which
+        the planner picks: SecantusDB 0.7.0b3 scans a hinted index whole, 20-38 s at 100,000 postings), each band
+        sorted by the list's order; `extra` (postings found otherwise) joins the band its `value` falls in. Stops
+        before a band once `budget` search documents were read (`scan.stopped`). A band holding far more
+        matches than the `wanted` rows still need fetches the postings of its best search documents first (by the
+        key, `ascending` or not, then newest posted)."""
+        def rank(row: Mapping[str, Any]) -> tuple | None:
+            number, posted = row.get(key), row.get("posted")
+            if not isinstance(posted, datetime):
+                return None
+            if number is None:
+                return (0, posted)
+            return (-number if ascending else number, posted) if isinstance(number, int | float) else None
+
+        for condition in conditions:
+            if budget is not None and scan.scanned >= budget:
+                scan.stopped = True
+                return
+            rows = [r for status in statuses
+                    for r in self.search.find({"grams": gram, "status": status, key: condition}, _SEARCH_FIELDS)]
+            scan.scanned += len(rows)
+            survivors = [r for r in rows if self._text_ok(r)]
+            joining = [doc for doc in extra if within(value(doc), condition)]
+            for part in [survivors] if joining else _best_first(survivors, wanted, rank):
+                docs = {(d["ats"], d["company"], d["job_id"]): d for d in self.fetch(part) if self.matches(d)}
+                docs.update(((doc["ats"], doc["company"], doc["job_id"]), doc) for doc in joining)
+                for doc in sorted(docs.values(), key=self.order, reverse=True):
+                    wanted -= 1
+                    yield doc
+
     def bands(self, gram: str, statuses: list[str], ranges: list[dict[str, Any]], with_undated: bool,
               extra: list[dict[str, Any]], posted: Callable[[Mapping[str, Any]], datetime | None],
               budget: int | None, scan: Any, plan: DatePlan | None = None, countable: int = 0,
-              excluded: frozenset[tuple[str, str, str]] = frozenset()) -> Iterator[dict[str, Any]]:
+              excluded: frozenset[tuple[str, str, str]] = frozenset(),
+              rows_kept: Callable[[Mapping[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
         """The matches, band by band along the posted date (`ranges`, or the ranges `plan` cuts as it learns how
         many postings match; then undated postings), each band sorted; `extra` (postings found otherwise) joins
         the band its date falls in. Stops before a band once `budget` search documents were read
@@ -172,7 +210,8 @@ class TextSearch:
         `countable`: how many first matches a deep page skips, when the search documents alone decide every
         filter (the caller's word: no query word, only status, location and "posted within"; `excluded`: the
         postings listed before the bands, the active promotions). Whole bands that fit in it are counted into
-        `scan.counted` without fetching their postings, up to the first band that is fetched."""
+        `scan.counted` without fetching their postings, up to the first band that is fetched. `rows_kept`: the
+        search documents to read on (the salary sort's postings without a salary: `pay` None)."""
         def count(rows: Sized) -> None:  # matches counted, not fetched
             scan.counted += len(rows)
             if plan is not None:
@@ -186,7 +225,7 @@ class TextSearch:
             rows = [r for status in statuses
                     for r in self.search.find({"grams": gram, "status": status, "posted": rng}, _SEARCH_FIELDS)]
             scan.scanned += len(rows)
-            survivors = [r for r in rows if self._text_ok(r)]
+            survivors = [r for r in rows if self._text_ok(r) and (rows_kept is None or rows_kept(r))]
             if countable and not extra:
                 decided = [r for r in survivors if (r["ats"], r["company"], r["job_id"]) not in excluded]
                 left = countable - scan.counted
@@ -210,6 +249,56 @@ class TextSearch:
                 if plan is not None:
                     plan.matched += len(docs)
                 yield from sorted(docs.values(), key=self.order, reverse=True)
+
+
+def score_ranges(counts: Mapping[float, int] | None, ascending: bool, first: int) -> list[dict[str, Any] | None]:
+    """Disjoint conditions on a search document's `score`, in the order of the ghost-score sort (`ascending`: the
+    lowest first), then None (the postings without a score, last in either order): cut from `counts` (postings per
+    score, a hint) once `first` postings are held, each later band at `GROWTH` times more (a band too small for
+    the page costs another read of twice its size: measured worse than the overshoot of a crowded score); every 10
+    points without it. Open-ended at both ends, so a score the hint does not know is still read."""
+    if counts is None:
+        cuts: list[float] = list(range(10, 100, 10))
+    else:
+        groups: list[list[float]] = [[]]
+        held, target = 0, max(first, 1)
+        for score in sorted(counts, reverse=not ascending):
+            groups[-1].append(score)
+            held += counts[score]
+            if held >= target:
+                groups.append([])
+                held, target = 0, target * GROWTH
+        groups = [group for group in groups if group]
+        # bounds between the groups: exclusive upper ones from the bottom up, inclusive lower ones from the top
+        cuts = [group[0] for group in groups[1:]] if ascending else [group[-1] for group in groups[:-1]]
+    found: list[dict[str, Any] | None]
+    if not ascending:  # lower bounds, from the top down
+        cuts = sorted(set(cuts), reverse=True)
+        found = [{"$gte": cuts[0]}] if cuts else []
+        found += [{"$gte": low, "$lt": high} for high, low in itertools.pairwise(cuts)]
+        found.append({"$lt": cuts[-1]} if cuts else {"$type": "number"})
+    else:  # upper bounds (exclusive), from the bottom up
+        cuts = sorted(set(cuts))
+        found = [{"$lt": cuts[0]}] if cuts else []
+        found += [{"$gte": low, "$lt": high} for low, high in itertools.pairwise(cuts)]
+        found.append({"$gte": cuts[-1]} if cuts else {"$type": "number"})
+    return [*found, None]
+
+
+def pay_ranges(counts: Mapping[float, int] | None, minimum: float, first: int) -> list[dict[str, Any] | None]:
+    """Disjoint conditions on a search document's `pay` (positive: `PAY_INDEX` holds those), best paid first, down
+    to `minimum`: the salary sort's own bands (crawlerats/web/salary_bands.py) on the search documents."""
+    return [rng for rng, _low, _high in ranges(bounds(counts, minimum, first), minimum)]
+
+
+def within(value: Any, condition: Mapping[str, Any] | None) -> bool:
+    """Whether a sort key (a number or None) meets one of the conditions above."""
+    if condition is None or value is None:
+        return condition is None and value is None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return ("$gte" not in condition or value >= condition["$gte"]) and (
+        "$gt" not in condition or value > condition["$gt"]) and ("$lt" not in condition or value < condition["$lt"])
 
 
 class DatePlan:
@@ -278,6 +367,24 @@ def _newest_first(rows: list[Mapping[str, Any]], wanted: int) -> list[list[Mappi
         return [rows]
     cut = sorted((r["posted"] for r in rows), reverse=True)[enough - 1]
     return [[r for r in rows if r["posted"] >= cut], [r for r in rows if r["posted"] < cut]]
+
+
+def _best_first(rows: list[Mapping[str, Any]], wanted: int,
+                rank: Callable[[Mapping[str, Any]], tuple | None]) -> list[list[Mapping[str, Any]]]:
+    """A band's search documents in two parts to fetch one after the other, when it holds well over the `wanted`
+    matches: the best by `rank` (about `wanted`, and a margin for rows the postings' own test drops) with every
+    row ranked the same as the last of them, then the others, fetched only if the list reads on (one part when
+    a row has no rank)."""
+    wanted = max(wanted, 1)
+    enough = wanted + wanted // 4 + 1
+    if len(rows) <= 2 * enough:
+        return [rows]
+    ranks = [rank(r) for r in rows]
+    if any(r is None for r in ranks):
+        return [rows]
+    cut = sorted(ranks, reverse=True)[enough - 1]  # type: ignore[type-var]
+    return [[r for r, k in zip(rows, ranks, strict=True) if k >= cut],  # type: ignore[operator]
+            [r for r, k in zip(rows, ranks, strict=True) if k < cut]]  # type: ignore[operator]
 
 
 def _in_range(value: datetime | None, rng: Mapping[str, Any] | None) -> bool:

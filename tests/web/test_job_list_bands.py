@@ -3,6 +3,7 @@ skip and limit) returns, for every filter and sort; the bands are index-shaped a
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,7 +13,7 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from crawlerats.db.search_index import SEARCH_INDEX
+from crawlerats.db.search_index import PAY_INDEX, SCORE_INDEX, SEARCH_INDEX
 from crawlerats.web.paging import MIN_SKIP
 from crawlerats.web.queries import SORT_KEYS, ListParams, WebQueries, candidate_bands, is_promoted
 from tests.web.seed import NOW, health, job, list_database
@@ -397,8 +398,10 @@ def test_bands_are_index_shaped_and_disjoint(list_db: Database) -> None:
                          ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
 def test_a_word_too_common_to_search_is_remembered_and_sizes_the_bands(
         monkeypatch: pytest.MonkeyPatch, list_db: Database, query: dict[str, str]) -> None:
-    """A sorted search gives up on a word too common for the search index once: later requests read the list's
-    bands at once, sized by the match rate it estimated (same rows as the plain query, fewer band reads)."""
+    """A sorted search gives up on a word too common for the search index once: later requests read at once the
+    search documents of its trigram in bands of the sort key (`search_grams_status_score` / `_pay`), sized by the
+    match rate it estimated; without those indexes, the list's own bands, sized the same way. Same rows as the
+    plain query every time."""
     from crawlerats.web.search import TextSearch
 
     monkeypatch.setenv("CRAWLERATS_NOW", NOW.isoformat())
@@ -411,38 +414,57 @@ def test_a_word_too_common_to_search_is_remembered_and_sizes_the_bands(
         searched.append(gram)
         return all_matches(self, gram, *args, **kwargs)
 
-    reads: list[str] = []
+    reads: list[tuple[str, object]] = []
     find = Collection.find
 
     def counted(self: Collection, *args: object, **kwargs: object) -> object:
-        reads.append(self.name)
+        reads.append((self.name, next(iter((args[0] if args else kwargs.get("filter")) or {}), None)))
         return find(self, *args, **kwargs)
 
-    def band_reads() -> int:
-        """`jobs` reads of the second of two requests (cached counts ready, as in a running app)."""
+    def second_reads() -> list[tuple[str, object]]:
+        """The reads of the second of two requests (cached counts ready, as in a running app)."""
         queries = WebQueries(list_db, cache_seconds=3600)
         queries.facets(wait=True)
-        while queries.date_index() is None:  # computed in the background
+        while queries.date_index() is None or queries.salary_histogram() is None:  # computed in the background
             pass
         searched.clear()
         assert [row["job_id"] for row in queries.job_list(params).rows] == reference(list_db, params)
         reads.clear()
         assert [row["job_id"] for row in queries.job_list(params).rows] == reference(list_db, params)
-        assert len(searched) == 1 and "job_search" not in reads  # given up once, then remembered
-        return reads.count("jobs")
+        assert len(searched) == 1  # given up once, then remembered
+        return list(reads)
 
     monkeypatch.setattr(TextSearch, "all_matches", recorded)
     monkeypatch.setattr(Collection, "find", counted)
-    sized = band_reads()
+    banded = second_reads()
+    key = "pay" if params.sort == "salary" else "score"
+    assert any(name == "job_search" and read == "grams" for name, read in banded)
+    plans = [list_db.command("explain", {"find": "job_search", "filter": {"grams": "dat", "status": "open",
+                                                                          key: condition}})
+             for condition in ({"$gte": 50}, {"$gte": 10, "$lt": 20})]
+    index = PAY_INDEX if key == "pay" else SCORE_INDEX
+    assert all(plan["queryPlanner"]["winningPlan"]["inputStage"]["indexName"] == index for plan in plans)
+    monkeypatch.setattr(WebQueries, "sort_ready", lambda self: False)  # before the sort-key indexes exist
+    listed = second_reads()
+    assert not any(name == "job_search" for name, _ in listed)
     monkeypatch.setattr(WebQueries, "_match_rate", lambda *args: 1.0)  # bands sized for a page of postings
-    assert sized < band_reads()
+    assert len(listed) < len(second_reads())
 
 
 def test_scan_budget_stops_a_rare_search_and_offers_all(monkeypatch: pytest.MonkeyPatch, list_db: Database,
                                                          queries: WebQueries) -> None:
     monkeypatch.setattr("crawlerats.web.queries.SCAN_BUDGET", 50)
-    # A word too common for the search index's limits (tested below) reads the list's bands, up to the budget.
+    # A word too common for the search index's limits (tested below) reads the search documents in bands of the
+    # sort key, up to the budget,
     monkeypatch.setattr("crawlerats.web.search.SORTED_SEARCH_BUDGET", 0)
+    for budget in (1, 50):  # (1: no band after the active promotions)
+        monkeypatch.setattr("crawlerats.web.queries.SCAN_BUDGET", budget)
+        banded = queries.job_list(ListParams.parse({"q": "data", "sort": "ghost", "page": "5"}))
+        assert banded.partial and banded.total is None and budget <= banded.scanned < 400
+        assert [r["job_id"] for r in banded.rows] == reference(list_db, banded.params)[:len(banded.rows)]
+    monkeypatch.setattr("crawlerats.web.queries.SCAN_BUDGET", 50)
+    # ... or, before the sort-key indexes exist, the list's bands, up to the budget.
+    monkeypatch.setattr(WebQueries, "sort_ready", lambda self: False)
     partial = queries.job_list(ListParams.parse({"q": "c++ (senior", "status": "closed", "sort": "ghost"}))
     assert partial.partial and partial.total is None and 50 <= partial.scanned < 400
     assert [r["job_id"] for r in partial.rows] == reference(list_db, partial.params)[:len(partial.rows)]
@@ -540,3 +562,103 @@ def test_a_common_word_under_a_score_sort_is_given_up_early(monkeypatch: pytest.
     assert [row["job_id"] for row in page.rows] == reference(list_db, params)
     driver = list_db["job_search"].count_documents({"grams": search.driver_gram(["data", "engineer"])[1]})
     assert 0 < sum(read) < driver  # stopped on the matches (estimated or read), before every document of the word
+
+
+#: Sorted searches read through the sort-key indexes of `job_search` (every word given up on as too common).
+SORTED_SEARCHES = [q for q in SEARCHES if q.get("sort", "newest") != "newest"] + [
+    {"q": "data", "sort": "ghost", "page": "3"}, {"q": "data", "sort": "low", "status": "any", "page": "2"},
+    {"q": "data", "sort": "salary", "page": "4", "per_page": "10"}, {"q": "staff data", "sort": "salary"},
+    {"q": "data", "sort": "salary", "min_salary": "60000", "status": "any"},
+    {"q": "sales", "sort": "salary", "salary": "known", "status": "closed"},
+    {"q": "lead", "sort": "ghost", "risk": "high"}, {"q": "data", "sort": "ghost", "posted": "30"},
+    {"location": "berlin", "sort": "low"}, {"q": "company", "sort": "salary", "page": "9"},
+    {"q": "agent", "sort": "low", "page": "2", "per_page": "5", "status": "closed"},
+]
+
+
+@pytest.mark.parametrize("hinted", [True, False], ids=["hinted", "no-hint"])
+@pytest.mark.parametrize("query", SORTED_SEARCHES, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_sorted_search_in_sort_key_bands_equals_plain_query(monkeypatch: pytest.MonkeyPatch, list_db: Database,
+                                                            query: dict[str, str], hinted: bool) -> None:
+    """A word too common to read every match first is read in bands of the search documents' `score` or `pay`
+    (sized by the cached per-score counts and salary histogram when ready, fixed bands before): the same rows and
+    total as the plain query, active promotions first."""
+    from crawlerats.web.search import TextSearch
+
+    monkeypatch.setenv("CRAWLERATS_NOW", NOW.isoformat())
+    monkeypatch.setattr("crawlerats.web.search.SORTED_SEARCH_BUDGET", 0)
+    keys: list[str] = []
+    sorted_bands = TextSearch.sorted_bands
+
+    def recorded(self: TextSearch, gram: str, key: str, *args: object, **kwargs: object) -> object:
+        keys.append(key)
+        return sorted_bands(self, gram, key, *args, **kwargs)
+
+    monkeypatch.setattr(TextSearch, "sorted_bands", recorded)
+    queries = WebQueries(list_db, cache_seconds=3600)
+    if hinted:
+        queries.facets(wait=True)
+        while queries.salary_histogram() is None:  # computed in the background
+            pass
+    else:  # the hints are still being computed
+        monkeypatch.setattr(WebQueries, "score_counts", lambda self, params: None)
+        monkeypatch.setattr(WebQueries, "salary_histogram", lambda self: None)
+    params = ListParams.parse({**query, "deep": "1"})
+    page = queries.job_list(params)
+    assert keys == ["pay" if params.sort == "salary" else "score"]
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    total = list_db["jobs"].count_documents(params.mongo_filter(NOW))
+    assert page.total in (None, total) and (page.total is not None or page.has_next)
+
+
+def test_sort_key_ranges_are_disjoint_and_complete() -> None:
+    from crawlerats.web.search import pay_ranges, score_ranges, within
+
+    values = [None, -5, 0, 0.5, 1, 9.99, 10, 42, 55, 99, 100, 100.5, 1e9]
+    counts = {0: 3, 10: 40, 42: 1, 55: 7, 99: 2, 100: 30}
+    for hint in (counts, None, {}):
+        for ascending in (True, False):
+            for first in (1, 5, 26, 10_000):
+                conditions = score_ranges(hint, ascending, first)
+                assert conditions[-1] is None
+                held = [[v for v in values if within(v, c)] for c in conditions]
+                assert sorted(map(str, sum(held, []))) == sorted(map(str, values))  # each value in one band
+                flat = [v for band in held[:-1] for v in band]
+                assert all(a <= b if ascending else a >= b for a, b in itertools.pairwise(
+                    [min(b) if ascending else max(b) for b in held[:-1] if b]))
+                assert len(flat) == len(values) - 1
+    crowded = {score: 1670 for score in range(10, 25)}  # one score holds most of what the page needs
+    assert score_ranges(crowded, True, 1990)[:2] == [{"$lt": 12}, {"$gte": 12, "$lt": 15}]
+    assert score_ranges(crowded, False, 1990)[:2] == [{"$gte": 23}, {"$gte": 20, "$lt": 23}]
+    assert score_ranges(crowded, False, 1000)[0] == {"$gte": 24}
+    pay = {30_000.0: 5, 80_000.0: 12, 150_000.0: 2, 400_000.0: 1}
+    for hint in (pay, None):
+        for minimum in (0, 80_000):
+            conditions = pay_ranges(hint, minimum, 3)
+            amounts = [1.0, 29_999.0, 30_000.0, 79_999.0, 80_000.0, 150_000.0, 1e7]
+            for amount in amounts:
+                assert sum(within(amount, c) for c in conditions) == (1 if amount >= max(minimum, 1) else 0), amount
+            assert not any(within(None, c) or within(0, c) for c in conditions)
+
+
+@pytest.mark.parametrize("query", [{"q": "data", "sort": "ghost"}, {"q": "data", "sort": "low", "status": "any"},
+                                   {"q": "data", "sort": "salary", "page": "2", "per_page": "10"},
+                                   {"q": "data", "sort": "ghost", "posted": "30"}, {"q": "a", "sort": "low"},
+                                   {"q": "company", "sort": "ghost", "page": "3", "per_page": "20"}],
+                         ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_a_sort_key_band_far_larger_than_the_page_fetches_its_best_rows_first(
+        monkeypatch: pytest.MonkeyPatch, list_db: Database, queries: WebQueries, query: dict[str, str]) -> None:
+    """One band holding every score (or salary): its postings are fetched best first (by the search documents'
+    key, then newest posted), the rest only when the page needs them; the same rows as the plain query."""
+    monkeypatch.setattr("crawlerats.web.search.SORTED_SEARCH_BUDGET", 0)
+    monkeypatch.setattr("crawlerats.web.queries.score_ranges", lambda *args: [{"$type": "number"}, None])
+    monkeypatch.setattr("crawlerats.web.queries.pay_ranges", lambda *args: [{"$gt": 0}])
+    fetched = count_fetches(monkeypatch)
+    params = ListParams.parse(query)
+    page = queries.job_list(params)
+    assert [row["job_id"] for row in page.rows] == reference(list_db, params)
+    if params.q != "a":  # (a one-letter word is not searched through `job_search`)
+        statuses = ["open", "closed"] if params.status == "any" else [params.status]
+        survivors = [d for d in list_db["job_search"].find({"status": {"$in": statuses}})
+                     if all(word in d["text"] for word in params.q.casefold().split())]
+        assert params.page * params.per_page < fetched[0] < len(survivors) / 2 and sum(fetched) <= len(survivors)
