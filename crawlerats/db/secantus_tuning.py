@@ -402,78 +402,74 @@ def apply() -> bool:
 
     entries_table, pack_entry = storage._IDX_ENTRIES_TABLE, storage._pack_entry
 
-    def write_entries_packed(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
-                             recordid: int) -> None:
-        """SecantusDB's `_write_index_entries`, each entry's key packed by one concatenation: the pure-Python
-        `pack("SSSu", db, coll, index, entry)` per entry was ~20 % of a search document's insert (its `SSS`
-        prefix is the same for every entry of an index). Geo indexes and another table layout go to SecantusDB."""
-        if not indexes:
-            return None
+    def packed_entries(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any, recordid: int,
+                       original: Callable[..., Any]) -> tuple[Any, list[tuple]] | None:
+        """The index-entries cursor and, for each index holding `doc` (its partial filter), `(name, keys, unique,
+        key_spec, collation, prefix)`: its keys, computed once for the document's indexes (`encoding_once`), and
+        the packed `(db, collection, index)` prefix of its entries. Geo indexes are handed to SecantusDB's
+        `original` function; another table layout, all of them (then None)."""
         cursor = self._cursor(entries_table)
         if cursor.key_format != "SSSu" or cursor.value_format != "u":
-            return write_entries(self, db, coll, doc, indexes, partials, recordid=recordid)
+            original(self, db, coll, doc, indexes, partials, recordid=recordid)
+            return None
         if partials is None:
             partials = self._partial_filters(db, coll)
         geo = [index for index in indexes if geo_type_of(index[1]) is not None]
         if geo:
-            write_entries(self, db, coll, doc, geo, partials, recordid=recordid)
+            original(self, db, coll, doc, geo, partials, recordid=recordid)
             cursor = self._cursor(entries_table)
         options = _index_options_map(self, db, coll)
+        found = []
         with encoding_once(doc):
             for name, key_spec, sparse, unique in indexes:
-                if geo and geo_type_of(key_spec) is not None:
-                    continue
                 pf = partials.get(name)
-                if pf is not None and not matches(doc, pf):
+                if (geo and geo_type_of(key_spec) is not None) or (pf is not None and not matches(doc, pf)):
                     continue
-                collation = parse_collation(options.get(name, {}).get("collation"))
-                enforce = unique or bool(options.get(name, {}).get("prepareUnique"))
-                prefix = wt_pack("SSS", db, coll, name)
-                for kb in key_variants(doc, key_spec, sparse=sparse, collation=collation):
-                    cursor.reset()
-                    cursor._key, cursor._value = prefix + pack_entry(kb, recordid), b""  # pinned, as `set_key` does
-                    cursor._set_key(cursor._key)
-                    cursor._set_value(cursor._value)
-                    if cursor.insert() != 0:
-                        raise KeyError(name)
-                    if enforce:
-                        self._claim_unique_key(db, coll, name, kb, recordid, key_spec, doc, collation)
+                opts = options.get(name, {})
+                collation = parse_collation(opts.get("collation"))
+                keys = list(key_variants(doc, key_spec, sparse=sparse, collation=collation))
+                found.append((name, keys, unique or bool(opts.get("prepareUnique")), key_spec, collation,
+                              wt_pack("SSS", db, coll, name)))
+        return cursor, found
+
+    def write_entries_packed(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
+                             recordid: int) -> None:
+        """SecantusDB's `_write_index_entries`, each entry's key packed by one concatenation: the pure-Python
+        `pack("SSSu", db, coll, index, entry)` per entry was ~20 % of a search document's insert (its `SSS`
+        prefix is the same for every entry of an index)."""
+        packed = packed_entries(self, db, coll, doc, indexes, partials, recordid, write_entries) if indexes else None
+        if packed is None:
+            return None
+        cursor, found = packed
+        for name, keys, unique, key_spec, collation, prefix in found:
+            for kb in keys:
+                cursor.reset()
+                cursor._key, cursor._value = prefix + pack_entry(kb, recordid), b""  # pinned, as `set_key` does
+                cursor._set_key(cursor._key)
+                cursor._set_value(cursor._value)
+                if cursor.insert() != 0:
+                    raise KeyError(name)
+                if unique:
+                    self._claim_unique_key(db, coll, name, kb, recordid, key_spec, doc, collation)
         return None
 
     def delete_entries_packed(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
                               recordid: int) -> None:
         """SecantusDB's `_delete_index_entries`, each entry's key packed as in `write_entries_packed` (and each
         index's keys computed once, where SecantusDB computes a unique index's twice)."""
-        if not indexes:
+        packed = packed_entries(self, db, coll, doc, indexes, partials, recordid, delete_entries) if indexes else None
+        if packed is None:
             return None
-        cursor = self._cursor(entries_table)
-        if cursor.key_format != "SSSu" or cursor.value_format != "u":
-            return delete_entries(self, db, coll, doc, indexes, partials, recordid=recordid)
-        if partials is None:
-            partials = self._partial_filters(db, coll)
-        geo = [index for index in indexes if geo_type_of(index[1]) is not None]
-        if geo:
-            delete_entries(self, db, coll, doc, geo, partials, recordid=recordid)
-            cursor = self._cursor(entries_table)
-        options = _index_options_map(self, db, coll)
-        with encoding_once(doc):
-            for name, key_spec, sparse, unique in indexes:
-                if geo and geo_type_of(key_spec) is not None:
-                    continue
-                pf = partials.get(name)
-                if pf is not None and not matches(doc, pf):
-                    continue
-                collation = parse_collation(options.get(name, {}).get("collation"))
-                keys = list(key_variants(doc, key_spec, sparse=sparse, collation=collation))
-                if unique or options.get(name, {}).get("prepareUnique"):
-                    self._release_unique_keys(db, coll, name, keys, recordid)
-                prefix = wt_pack("SSS", db, coll, name)
-                for kb in keys:
-                    cursor.reset()
-                    cursor._key = prefix + pack_entry(kb, recordid)  # pinned, as `set_key` does
-                    cursor._set_key(cursor._key)
-                    if cursor.search() == 0:
-                        cursor.remove()
+        cursor, found = packed
+        for name, keys, unique, _key_spec, _collation, prefix in found:
+            if unique:
+                self._release_unique_keys(db, coll, name, keys, recordid)
+            for kb in keys:
+                cursor.reset()
+                cursor._key = prefix + pack_entry(kb, recordid)  # pinned, as `set_key` does
+                cursor._set_key(cursor._key)
+                if cursor.search() == 0:
+                    cursor.remove()
         return None
 
     def _write_index_entries(self: Any, db: str, coll: str, doc: Any, indexes: Any, partials: Any = None, *,
