@@ -74,7 +74,7 @@ from crawlerats.web.paging import (
 )
 from crawlerats.web.salary import stored_annual
 from crawlerats.web.salary_bands import KEY as SALARY_KEY
-from crawlerats.web.salary_bands import Histogram, histogram, postings_paid, salary_bands
+from crawlerats.web.salary_bands import Histogram, histogram, per_amount, postings_paid, salary_bands
 from crawlerats.web.search import (
     REGISTRY_BOARDS_LIMIT,
     DatePlan,
@@ -942,12 +942,7 @@ class WebQueries:
             yield from search.sorted_bands(gram, "score", conditions, statuses, extra, _score, budget, scan, wanted,
                                            ascending=params.sort == "low")
             return
-        pay = self.salary_histogram()
-        counts: dict[float, int] | None = None if pay is None else {}
-        for status in statuses if counts is not None and pay is not None else ():
-            for amount, n in pay.get(status, {}).items():
-                counts[amount] = counts.get(amount, 0) + n
-        conditions = pay_ranges(counts, params.min_salary, needed)
+        conditions = pay_ranges(per_amount(self.salary_histogram(), statuses), params.min_salary, needed)
         yield from search.sorted_bands(gram, "pay", conditions, statuses, extra,
                                        lambda d: stored_annual(d.get("salary")), budget, scan, wanted)
         if params.salary or params.min_salary:

@@ -52,6 +52,17 @@ def histogram(jobs: Collection) -> Histogram:
     return found
 
 
+def per_amount(counts: Histogram | None, statuses: Iterable[str]) -> dict[float, int] | None:
+    """Postings per annual amount over `statuses`, from the histogram (None when it is not ready)."""
+    if counts is None:
+        return None
+    merged: dict[float, int] = {}
+    for state in statuses:
+        for pay, n in counts.get(state, {}).items():
+            merged[pay] = merged.get(pay, 0) + n
+    return merged
+
+
 def postings_paid(counts: Histogram, status: str, minimum: float) -> int:
     """Postings of `status` ("any": every status) with a stored annual salary of at least `minimum` (any when 0)."""
     return sum(n for state, per_pay in counts.items() if status in ("any", state)
@@ -101,13 +112,7 @@ def salary_bands(status: str, minimum: float, counts: Histogram | None,
     (`web_salary_annual`); `first`: the rows the page needs (sizes the first band); `below`: only amounts under
     it (the better-paid postings a deep page counted instead of reading)."""
     statuses = STATUSES if status == "any" else (status,)
-    merged: dict[float, int] | None = None
-    if counts is not None:
-        merged = {}
-        for state in statuses:
-            for pay, n in counts.get(state, {}).items():
-                merged[pay] = merged.get(pay, 0) + n
-    for rng, low, high in ranges(bounds(merged, minimum, first, below), minimum, below):
+    for rng, low, high in ranges(bounds(per_amount(counts, statuses), minimum, first, below), minimum, below):
 
         def keep(doc: Mapping[str, Any], low: float = low, high: float | None = high) -> bool:
             yearly = stored_annual(doc.get("salary"))

@@ -244,7 +244,7 @@ class TextSearch:
                 docs = {(d["ats"], d["company"], d["job_id"]): d
                         for d in self.fetch(part) if self.matches(d)}
                 for doc in extra:
-                    if _in_range(posted(doc), rng):
+                    if within(posted(doc), rng):
                         docs[(doc["ats"], doc["company"], doc["job_id"])] = doc
                 if plan is not None:
                     plan.matched += len(docs)
@@ -292,11 +292,9 @@ def pay_ranges(counts: Mapping[float, int] | None, minimum: float, first: int) -
 
 
 def within(value: Any, condition: Mapping[str, Any] | None) -> bool:
-    """Whether a sort key (a number or None) meets one of the conditions above."""
+    """Whether a sort key (a number, a date or None) meets one of the conditions above, or a posted-date range."""
     if condition is None or value is None:
         return condition is None and value is None
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return False
     return ("$gte" not in condition or value >= condition["$gte"]) and (
         "$gt" not in condition or value > condition["$gt"]) and ("$lt" not in condition or value < condition["$lt"])
 
@@ -359,14 +357,9 @@ class DatePlan:
 
 
 def _newest_first(rows: list[Mapping[str, Any]], wanted: int) -> list[list[Mapping[str, Any]]]:
-    """A band's search documents in two parts to fetch one after the other, when it holds well over the `wanted`
-    matches: the newest (about `wanted`, and a margin for rows the postings' own test drops) with every row of the
-    same date, then the older ones, fetched only if the list reads on (rows without a date: one part)."""
-    enough = wanted + wanted // 4 + 1
-    if len(rows) <= 2 * enough or not all(isinstance(r.get("posted"), datetime) for r in rows):
-        return [rows]
-    cut = sorted((r["posted"] for r in rows), reverse=True)[enough - 1]
-    return [[r for r in rows if r["posted"] >= cut], [r for r in rows if r["posted"] < cut]]
+    """A band's search documents in two parts to fetch one after the other, newest posted first (`_best_first`;
+    one part when a row has no date)."""
+    return _best_first(rows, wanted, lambda r: (r["posted"],) if isinstance(r.get("posted"), datetime) else None)
 
 
 def _best_first(rows: list[Mapping[str, Any]], wanted: int,
@@ -385,9 +378,3 @@ def _best_first(rows: list[Mapping[str, Any]], wanted: int,
     cut = sorted(ranks, reverse=True)[enough - 1]  # type: ignore[type-var]
     return [[r for r, k in zip(rows, ranks, strict=True) if k >= cut],  # type: ignore[operator]
             [r for r, k in zip(rows, ranks, strict=True) if k < cut]]  # type: ignore[operator]
-
-
-def _in_range(value: datetime | None, rng: Mapping[str, Any] | None) -> bool:
-    if rng is None or value is None:
-        return rng is None and value is None
-    return ("$gte" not in rng or value >= rng["$gte"]) and ("$lt" not in rng or value < rng["$lt"])
