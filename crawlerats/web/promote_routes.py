@@ -75,11 +75,13 @@ async def read_form(request: Request) -> dict[str, str]:
     return form
 
 
-def promote_routes(db: Database, render: Render, config: PromoteConfig | None = None) -> list[Route]:
+def promote_routes(db: Database, render: Render, config: PromoteConfig | None = None,
+                   on_activated: Callable[[], None] | None = None) -> list[Route]:
     """The promote routes over `db`; put them before the job page's route (its path would match too).
 
     Without `config`, the settings (secret key, mail, limits, scoring weights) are read at the first
-    promote request, so an app that never serves one never creates a key file.
+    promote request, so an app that never serves one never creates a key file. `on_activated`: called once a
+    confirmation link activated a promotion (the lists' cached active promotions are read again).
     """
     lazy: dict[str, PromoteService] = {}
     lock = threading.Lock()
@@ -165,6 +167,8 @@ def promote_routes(db: Database, render: Render, config: PromoteConfig | None = 
             await run_in_threadpool(service().reject, ("", "", ""), f"confirm {exc}", _client(request))
             return page(request, "promote_confirm.html", {"state": "forbidden", "job": None}, exc.status)
         outcome = await run_in_threadpool(service().confirm, token, _client(request))
+        if outcome.kind == "activated" and on_activated is not None:
+            on_activated()
         job = None
         if outcome.promotion_id:
             job = await run_in_threadpool(service().job_of_promotion, outcome.promotion_id)

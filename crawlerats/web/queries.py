@@ -121,6 +121,10 @@ CROWDED_SCORE = 150
 MIN_MATCH_RATE = 0.02
 #: Bands sized by an estimated match rate hold this many times the postings it says the page needs.
 RATE_MARGIN = 1.5
+#: How long the active promotions read for one list page serve the next ones (seconds, at most the app's cache
+#: time; `WebQueries.active_promotions`): a promotion confirmed through this app is listed at once, one confirmed
+#: or ended elsewhere (`crawlerats promote review`, a crawl closing the posting) within this time.
+PROMOTIONS_SECONDS = 5.0
 #: Searches whose learned hints are kept (`WebQueries._hints`).
 HINTS_KEPT = 1_000
 
@@ -157,6 +161,11 @@ def _score(doc: Mapping[str, Any]) -> float | None:
     health = doc.get("health")
     score = health.get("ghost_score") if isinstance(health, Mapping) else None
     return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+
+
+def promoted_query(now: datetime) -> dict[str, Any]:
+    """The postings promoted at `now` (index `web_promotion`)."""
+    return {"promotion.until": {"$gt": now}}
 
 
 def is_promoted(doc: Mapping[str, Any], now: datetime) -> bool:
@@ -343,6 +352,8 @@ class Band:
 
     queries: tuple[dict[str, Any], ...]
     keep: Callable[[Mapping[str, Any]], bool] | None = None
+    #: The active promotions (`queries` is their index-shaped query): read through `WebQueries.active_promotions`.
+    promotions: bool = False
 
 
 def _ranges(bounds: list[Any], descending: bool = True) -> Iterator[dict[str, Any]]:
@@ -487,7 +498,7 @@ def candidate_bands(params: ListParams, anchor: datetime, now: datetime,
         if companies:
             yield Band(({"company": {"$in": companies}},), lambda d: (d.get("ats"), d.get("company")) in keys)
         return
-    yield Band(({"promotion.until": {"$gt": now}},))
+    yield Band((promoted_query(now),), promotions=True)
     cutoff = params.cutoff(now)
     window = start.window if start is not None else None
     # the rows up to the page's end, and one more (but those a deep page counted)
@@ -569,18 +580,28 @@ class _TtlCache:
     """Per-process cache for slow aggregates: fresh for `seconds`; after that the stale value is served
     while one background thread recomputes it (only the very first request waits)."""
 
-    def __init__(self, seconds: float, limit: int | None = None) -> None:
+    def __init__(self, seconds: float, limit: int | None = None, serve_stale: bool = True) -> None:
         self.seconds = seconds
-        self.limit = limit  # most values `put` keeps (the oldest go first)
+        self.limit = limit  # most values `put` and `get` keep (the oldest go first)
+        #: False: `get` recomputes a stale value before answering (for small reads that must not lag).
+        self.serve_stale = serve_stale
         self._data: dict[tuple, tuple[float, Any]] = {}
         self._refreshing: set[tuple] = set()
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by `clear`: a computation started before it is not kept
+
+    def _store(self, key: tuple, value: Any) -> None:
+        self._data[key] = (time.monotonic(), value)
+        while self.limit is not None and len(self._data) > self.limit:
+            del self._data[min(self._data, key=lambda k: self._data[k][0])]
 
     def _refresh(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        generation = self._generation
         try:
             value = compute()
             with self._lock:
-                self._data[key] = (time.monotonic(), value)
+                if generation == self._generation:
+                    self._store(key, value)
             return value
         finally:
             with self._lock:
@@ -609,9 +630,13 @@ class _TtlCache:
     def put(self, key: tuple, value: Any) -> None:
         """Remember a value learned by a request (fresh for `seconds`)."""
         with self._lock:
-            self._data[key] = (time.monotonic(), value)
-            while self.limit is not None and len(self._data) > self.limit:
-                del self._data[min(self._data, key=lambda k: self._data[k][0])]
+            self._store(key, value)
+
+    def clear(self) -> None:
+        """Forget every value (the next `get` computes)."""
+        with self._lock:
+            self._data.clear()
+            self._generation += 1
 
     def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -619,7 +644,7 @@ class _TtlCache:
             stale = hit is not None and time.monotonic() - hit[0] >= self.seconds
             if hit is not None and not stale:
                 return hit[1]
-            serve_stale = hit is not None and self.seconds > 0
+            serve_stale = hit is not None and self.seconds > 0 and self.serve_stale
             start_refresh = serve_stale and key not in self._refreshing
             if start_refresh:
                 self._refreshing.add(key)
@@ -659,9 +684,25 @@ class WebQueries:
         self._cache = _TtlCache(cache_seconds)
         #: What requests learned about searches (how common a word is, a search's match rate): speed only.
         self._hints = _TtlCache(cache_seconds, limit=HINTS_KEPT)
+        self._promotions = _TtlCache(min(cache_seconds, PROMOTIONS_SECONDS), limit=8, serve_stale=False)
         self._by_board: tuple[Any, dict[tuple[str, str], dict[str, Any]]] = (None, {})
 
     # --- cached small tables -------------------------------------------------------------------------
+    def active_promotions(self, fields: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
+        """The postings promoted at `now`, with `fields` (copies): read before every list page, so kept for
+        `PROMOTIONS_SECONDS` (a handful of documents; an expired promotion is left out at once)."""
+        try:
+            key = ("promotions", *sorted(fields.items()))
+            hash(key)
+        except TypeError:  # a projection with operators: read each time
+            return list(self.jobs.find(promoted_query(now), dict(fields)))
+        docs = self._promotions.get(key, lambda: list(self.jobs.find(promoted_query(now), dict(fields))))
+        return [dict(doc) for doc in docs if is_promoted(doc, now)]
+
+    def forget_promotions(self) -> None:
+        """Read the active promotions again at the next list page (a promotion was confirmed here)."""
+        self._promotions.clear()
+
     def ats_names(self) -> list[str]:
         """ATSs for the filter: the board spiders (crawlerats.ats, what a document's `ats` may be) plus any in
         `boards` (a small collection)."""
@@ -829,7 +870,9 @@ class WebQueries:
                 return
             docs: dict[Any, dict[str, Any]] = {}
             for query in band.queries:
-                for doc in self.jobs.find(query, dict(fields or LIST_FIELDS)):
+                read = self.active_promotions(fields or LIST_FIELDS, now) if band.promotions else \
+                    self.jobs.find(query, dict(fields or LIST_FIELDS))
+                for doc in read:
                     docs[doc["_id"]] = doc
             scan.scanned += len(docs)
             found = [d for d in docs.values() if (band.keep is None or band.keep(d)) and params.matches(d, now, names)]
@@ -885,7 +928,7 @@ class WebQueries:
                                        key)
 
         def read() -> Iterator[dict[str, Any]]:
-            promoted = list(self.jobs.find({"promotion.until": {"$gt": now}}, fields))
+            promoted = self.active_promotions(fields, now)
             scan.scanned += len(promoted)
             listed = sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
             yield from listed
@@ -932,7 +975,7 @@ class WebQueries:
                             lambda d: params.matches(d, now, names) and not is_promoted(d, now), key, place)
         wanted = params.page * params.per_page + 1  # the rows up to the page's end, and one more
         needed = math.ceil(wanted * RATE_MARGIN / scan.rate)
-        promoted = list(self.jobs.find({"promotion.until": {"$gt": now}}, fields))
+        promoted = self.active_promotions(fields, now)
         scan.scanned += len(promoted)
         yield from sorted((d for d in promoted if params.matches(d, now, names)), key=key, reverse=True)
         extra = search.read_boards(named, statuses)
@@ -1074,8 +1117,7 @@ class WebQueries:
     def _promoted_matching(self, params: ListParams, now: datetime) -> list[dict[str, Any]]:
         """The active promotions the list's filters keep (read first, before every band)."""
         names = self.registry_names()
-        return [d for d in self.jobs.find({"promotion.until": {"$gt": now}}, LIST_FIELDS)
-                if params.matches(d, now, names)]
+        return [d for d in self.active_promotions(LIST_FIELDS, now) if params.matches(d, now, names)]
 
     def _deep_start(self, params: ListParams, skip: int, now: datetime) -> DeepStart | None:
         """Where a deep page starts, from cached counts (crawlerats/web/paging.py); None: read from the top."""

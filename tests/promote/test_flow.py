@@ -54,3 +54,22 @@ def test_mail_confirm_activates_once(client: TestClient, promote_db: Database, s
     again = confirm(client, link, csrf=form_token)
     assert again.status_code == 410
     assert promote_db[EVENTS].count_documents({"type": "confirmed"}) == 1
+
+
+def test_a_caching_app_lists_a_confirmed_promotion_at_once(promote_db: Database, smtp: SmtpServer) -> None:
+    """The lists keep the active promotions for a few seconds (`PROMOTIONS_SECONDS`); a promotion confirmed
+    through the app is read again at its next list page, first in the list."""
+
+    from crawlerats.promote.config import parse_limits
+    from crawlerats.web import create_app
+    from tests.promote.conftest import ORIGIN, make_config
+
+    app = create_app(promote_db, cache_seconds=60,
+                     promote=make_config(smtp, limits=parse_limits("ip=1000/hour;confirm_ip=1000/hour")))
+    with TestClient(app, base_url=ORIGIN) as web:
+        before = web.get("/jobs?sort=ghost").text
+        assert "★ Promoted" not in before  # the active promotions (none) are now cached
+        assert submit(web, ACME).status_code == 200
+        assert confirm(web, link_of(smtp)).status_code == 200
+        rows = web.get("/jobs?sort=ghost").text.split('class="job-row')[1:]
+        assert "★ Promoted" in rows[0] and 'data-job-id="a4"' in rows[0], rows[:2]
