@@ -59,13 +59,23 @@ def _number(value: Any) -> float | int | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def ghost_score(doc: Mapping[str, Any]) -> float | int | None:
+    """A posting's `health.ghost_score` when it is a number (the ghost-score orders' key), else None."""
+    health = doc.get("health")
+    return _number(health.get("ghost_score")) if isinstance(health, Mapping) else None
+
+
+def annual_pay(salary: Any) -> float | int | None:
+    """A stored `salary`'s `annual_max` when it is a positive number (the salary order's and filter's key), else
+    None."""
+    pay = _number(salary.get("annual_max")) if isinstance(salary, Mapping) else None
+    return pay if pay is not None and pay > 0 else None
+
+
 def sort_keys(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A posting's sort keys as its search document holds them: `score` (its ghost score) and `pay` (its stored
-    annual salary, when positive), None when it has none (as `crawlerats.web.queries` and `salary` read them)."""
-    health, salary = doc.get("health"), doc.get("salary")
-    score = _number(health.get("ghost_score")) if isinstance(health, Mapping) else None
-    pay = _number(salary.get("annual_max")) if isinstance(salary, Mapping) else None
-    return {"score": score, "pay": pay if pay is not None and pay > 0 else None}
+    annual salary, when positive), None when it has none (the readings the web's orders use too)."""
+    return {"score": ghost_score(doc), "pay": annual_pay(doc.get("salary"))}
 
 
 def search_parts(doc: Mapping[str, Any]) -> list[str]:

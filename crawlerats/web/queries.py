@@ -56,7 +56,7 @@ from pymongo.database import Database
 import crawlerats.web.indexes  # noqa: F401 - registers the indexes these queries rely on
 from crawlerats import ats as ats_registry
 from crawlerats import clock
-from crawlerats.db.search_index import PAY_INDEX, SCORE_INDEX, SEARCH_COLLECTION, SEARCH_INDEX
+from crawlerats.db.search_index import PAY_INDEX, SCORE_INDEX, SEARCH_COLLECTION, SEARCH_INDEX, ghost_score
 from crawlerats.db.updates import find_in
 from crawlerats.scoring.config import DEFAULT_CONFIG
 from crawlerats.scoring.config import RISK_LEVELS as SCORING_RISK_LEVELS
@@ -158,9 +158,8 @@ def posted_or_seen(doc: Mapping[str, Any]) -> datetime:
 
 
 def _score(doc: Mapping[str, Any]) -> float | None:
-    health = doc.get("health")
-    score = health.get("ghost_score") if isinstance(health, Mapping) else None
-    return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+    score = ghost_score(doc)
+    return None if score is None else float(score)
 
 
 def promoted_query(now: datetime) -> dict[str, Any]:

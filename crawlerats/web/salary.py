@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from crawlerats.db.search_index import annual_pay
 from crawlerats.normalize.salary import PER_YEAR, annualised
 
 __all__ = ["PER_YEAR", "annual", "salary_text", "stored_annual", "top_amount"]
@@ -39,8 +40,8 @@ def annual(salary: Any) -> float | None:
 
 def stored_annual(salary: Any) -> float | None:
     """The stored `salary.annual_max` (what the filter, the sort and their index use), or None."""
-    value = salary.get("annual_max") if isinstance(salary, Mapping) else None
-    return _amount(value)
+    pay = annual_pay(salary)
+    return None if pay is None else float(pay)
 
 
 def _money(value: float, currency: str) -> str:
