@@ -34,7 +34,7 @@ from typing import Any
 from pymongo.collection import Collection
 
 from crawlerats.db.search_index import SEARCH_COLLECTION, grams_of, location_grams
-from crawlerats.db.updates import board_clauses, find_in
+from crawlerats.db.updates import IN_VALUES_PER_QUERY, board_clauses, find_in
 from crawlerats.web.salary_bands import GROWTH, bounds, ranges
 
 #: Relative frequency of letters in English text (per mille); other characters count as rare.
@@ -56,6 +56,10 @@ ESTIMATE_SHARE = 0.01
 #: band of 420 search documents at 100,000 postings: 49.1 ms whole, 42.9 ms without; before the embedded server's
 #: projection shortcut, crawlerats/db/secantus_tuning.py, a projection cost more than it saved).
 _SEARCH_FIELDS = {"grams": 0}
+#: A band's matches beyond one `$in` read are fetched in two parts, the best first (`_best_first`), unless the
+#: rest beyond a page's need (and a small margin) is at most this many: at 100,000 postings a posting fetched by
+#: `_id` costs ~180 us of the embedded server, a second `$in` read ~1.3 ms.
+SPLIT_SLACK = 8
 _OLDEST = datetime(1900, 1, 1, tzinfo=UTC)  # before any stored date
 
 
@@ -367,10 +371,12 @@ def _best_first(rows: list[Mapping[str, Any]], wanted: int,
     """A band's search documents in two parts to fetch one after the other, when it holds well over the `wanted`
     matches: the best by `rank` (about `wanted`, and a margin for rows the postings' own test drops) with every
     row ranked the same as the last of them, then the others, fetched only if the list reads on (one part when
-    a row has no rank)."""
+    a row has no rank). Rows that fit one `$in` read (`IN_VALUES_PER_QUERY`) are one part; else the first part
+    fits one read when the page does: a posting fetched costs more than the round trip of a second read that is
+    seldom needed."""
     wanted = max(wanted, 1)
-    enough = wanted + wanted // 4 + 1
-    if len(rows) <= 2 * enough:
+    enough = wanted + max(2, wanted // 8)
+    if len(rows) <= IN_VALUES_PER_QUERY or (enough > IN_VALUES_PER_QUERY and len(rows) <= enough + SPLIT_SLACK):
         return [rows]
     ranks = [rank(r) for r in rows]
     if any(r is None for r in ranks):
