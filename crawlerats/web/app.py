@@ -197,7 +197,8 @@ def create_app(db: Database, *, create_indexes: bool = True, cache_seconds: floa
         Route("/jobs.atom", feeds.atom_export),
         Route("/api/jobs", feeds.api_jobs),
         Route("/api/jobs/{ats}/{company:path}/{job_id}", feeds.api_job),
-        *promote_routes(db, render, promote, queries.forget_promotions),  # before the job page: its path would match them too
+        # before the job page: its path would match them too
+        *promote_routes(db, render, promote, queries.forget_promotions),
         Route("/jobs/{ats}/{company:path}/{job_id}", job_page),
         Route("/companies/{ats}/{company:path}", company_page),
         Route("/stats", stats_page),

@@ -122,8 +122,9 @@ MIN_MATCH_RATE = 0.02
 #: Bands sized by an estimated match rate hold this many times the postings it says the page needs.
 RATE_MARGIN = 1.5
 #: How long the active promotions read for one list page serve the next ones (seconds, at most the app's cache
-#: time; `WebQueries.active_promotions`): a promotion confirmed through this app is listed at once, one confirmed
-#: or ended elsewhere (`crawlerats promote review`, a crawl closing the posting) within this time.
+#: time; `WebQueries.active_promotions`): a promotion confirmed through this app is listed at once, one approved,
+#: revoked or ended elsewhere (`crawlerats promotions approve|revoke`, a crawl closing the posting) within this
+#: time.
 PROMOTIONS_SECONDS = 5.0
 #: Searches whose learned hints are kept (`WebQueries._hints`).
 HINTS_KEPT = 1_000
@@ -577,7 +578,8 @@ class JobListPage:
 
 class _TtlCache:
     """Per-process cache for slow aggregates: fresh for `seconds`; after that the stale value is served
-    while one background thread recomputes it (only the very first request waits)."""
+    while one background thread recomputes it (only the very first request waits), or, with `serve_stale`
+    False, recomputed before answering."""
 
     def __init__(self, seconds: float, limit: int | None = None, serve_stale: bool = True) -> None:
         self.seconds = seconds
