@@ -263,6 +263,8 @@ def run(db: Any, repeat: int) -> None:
         "/jobs?location=berlin&page=10": "/jobs?location=berlin&page=10",
         "/jobs?q=data&sort=ghost (common word)": "/jobs?q=data&sort=ghost",
         "/jobs?q=staff+lead&sort=salary": "/jobs?q=staff+lead&sort=salary",
+        "/jobs?q=staff+lead&sort=ghost": "/jobs?q=staff+lead&sort=ghost",
+        "/jobs?q=data+engineer&sort=low": "/jobs?q=data+engineer&sort=low",
         "/jobs/<ats>/<company>/<job_id>": f"/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
         "/api/jobs/<ats>/<company>/<job_id>": f"/api/jobs/{sample['ats']}/{sample['company']}/{sample['job_id']}",
         "/companies/<ats>/<company>": f"/companies/{sample['ats']}/{sample['company']}",
