@@ -167,6 +167,13 @@ class TextSearch:
         scan.scanned += read + len(extra)
         return list(docs.values())
 
+    def _sorted_rows(self, part: list[Mapping[str, Any]], joining: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The postings of these search documents that pass the list's filters, and `joining` (postings found
+        otherwise, in the same band), in list order."""
+        docs = {(d["ats"], d["company"], d["job_id"]): d for d in self.fetch(part) if self.matches(d)}
+        docs.update(((doc["ats"], doc["company"], doc["job_id"]), doc) for doc in joining)
+        return sorted(docs.values(), key=self.order, reverse=True)
+
     def sorted_bands(self, gram: str, key: str, conditions: list[dict[str, Any] | None],
                      statuses: list[str], extra: list[dict[str, Any]], value: Callable[[Mapping[str, Any]], Any],
                      budget: int | None, scan: Any, wanted: int, ascending: bool = False) -> Iterator[dict[str, Any]]:
@@ -195,9 +202,7 @@ class TextSearch:
             survivors = [r for r in rows if self._text_ok(r)]
             joining = [doc for doc in extra if within(value(doc), condition)]
             for part in [survivors] if joining else _best_first(survivors, wanted, rank):
-                docs = {(d["ats"], d["company"], d["job_id"]): d for d in self.fetch(part) if self.matches(d)}
-                docs.update(((doc["ats"], doc["company"], doc["job_id"]), doc) for doc in joining)
-                for doc in sorted(docs.values(), key=self.order, reverse=True):
+                for doc in self._sorted_rows(part, joining):
                     wanted -= 1
                     yield doc
 
@@ -244,15 +249,12 @@ class TextSearch:
                     before = {id(r) for r in decided if r["posted"] > first}
                     count(before)
                     survivors = [r for r in survivors if id(r) not in before]
+            joining = [doc for doc in extra if within(posted(doc), rng)]
             for part in [survivors] if extra or plan is None else _newest_first(survivors, plan.wanted - plan.matched):
-                docs = {(d["ats"], d["company"], d["job_id"]): d
-                        for d in self.fetch(part) if self.matches(d)}
-                for doc in extra:
-                    if within(posted(doc), rng):
-                        docs[(doc["ats"], doc["company"], doc["job_id"])] = doc
+                rows = self._sorted_rows(part, joining)
                 if plan is not None:
-                    plan.matched += len(docs)
-                yield from sorted(docs.values(), key=self.order, reverse=True)
+                    plan.matched += len(rows)
+                yield from rows
 
 
 def score_ranges(counts: Mapping[float, int] | None, ascending: bool, first: int) -> list[dict[str, Any] | None]:
