@@ -136,10 +136,10 @@ def search_changed(doc: Mapping[str, Any], stored: Mapping[str, Any] | None) -> 
 
 
 def score_operations(scores: Iterable[tuple[tuple[str, str, str], Any]]) -> list[UpdateOne]:
-    """The search documents' `score` of rescored postings ((ats, company, job_id), ghost score), as
-    `sort_keys` stores it; a posting without a search document is left to the backfill."""
+    """The search documents' `score` of rescored postings ((ats, company, job_id), ghost score as `ghost_score`
+    reads it); a posting without a search document is left to the backfill."""
     return [UpdateOne(dict(zip(("ats", "company", "job_id"), key, strict=True)),
-                      {"$set": {"score": _number(score)}}) for key, score in scores]
+                      {"$set": {"score": score}}) for key, score in scores]
 
 
 def close_operations(ats: str, company: str, job_ids: Iterable[str]) -> list[UpdateMany]:
@@ -167,8 +167,9 @@ def backfill_search(db: Database, batch: int = 1000) -> int:
     every stored posting, inserted (one a crawl inserted meanwhile wins). Search documents of an earlier layout
     (without `score`: before the sort keys, or before location grams) are deleted first and inserted anew (on
     SecantusDB an update that finds its document by key cost ~10 ms here: 100,000 updates ran for over 12
-    minutes); one a crawl rewrote meanwhile has `score` and stays. The postings are read in large batches before anything is written (on SecantusDB a
-    cursor's later batches cost more: 10,000 postings read twice as slowly in batches of 1,000 as in one)."""
+    minutes); one a crawl rewrote meanwhile has `score` and stays. The postings are read in large batches before
+    anything is written (on SecantusDB a cursor's later batches cost more: 10,000 postings read twice as slowly
+    in batches of 1,000 as in one)."""
     docs = [{**_key(doc), **search_fields(doc), "job": doc["_id"]}
             for doc in db["jobs"].find({}, SOURCE_PROJECTION, batch_size=10_000)
             if all(isinstance(doc.get(k), str) for k in ("ats", "company", "job_id"))]

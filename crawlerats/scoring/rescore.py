@@ -22,7 +22,7 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 
 from crawlerats.db.retry import no_retry
-from crawlerats.db.search_index import SEARCH_COLLECTION, score_operations, sort_keys
+from crawlerats.db.search_index import SEARCH_COLLECTION, ghost_score, score_operations
 from crawlerats.db.updates import board_clauses, conditional_set
 from crawlerats.scoring.score import same_health, score_posting
 
@@ -42,8 +42,8 @@ KEY_FIELDS = ("ats", "company", "job_id")
 
 def _rescored(doc: Mapping[str, Any], health: Mapping[str, Any], scores: list[tuple[tuple, Any]]) -> None:
     """Note a changed ghost score in `scores` (the search documents' sort key to write)."""
-    score = sort_keys({"health": health})["score"]
-    if score != sort_keys(doc)["score"] and all(isinstance(doc.get(k), str) for k in KEY_FIELDS):
+    score = ghost_score({"health": health})
+    if score != ghost_score(doc) and all(isinstance(doc.get(k), str) for k in KEY_FIELDS):
         scores.append((tuple(doc[k] for k in KEY_FIELDS), score))
 
 
